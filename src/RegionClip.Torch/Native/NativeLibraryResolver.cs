@@ -1,0 +1,41 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace RegionClip.Torch.Native;
+
+/// <summary>
+/// Finds libregionclip_native.so without LD_LIBRARY_PATH: next to the assembly, in
+/// $REGIONCLIP_NATIVE_DIR, or in a build/native folder above the application.
+/// </summary>
+internal static class NativeLibraryResolver
+{
+    internal const string LibraryName = "regionclip_native";
+    private const string FileName = "libregionclip_native.so";
+    private static int _installed;
+
+    internal static void Install()
+    {
+        if (Interlocked.Exchange(ref _installed, 1) == 1) return;
+        NativeLibrary.SetDllImportResolver(typeof(NativeLibraryResolver).Assembly, Resolve);
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name != LibraryName) return IntPtr.Zero;
+        foreach (var candidate in Candidates())
+            if (File.Exists(candidate)) return NativeLibrary.Load(candidate);
+        throw new DllNotFoundException(
+            $"{FileName} was not found (looked in: {string.Join(", ", Candidates())}). " +
+            "Build it with ./regionclip (or cmake -S native -B build/native && cmake --build build/native), " +
+            "or set REGIONCLIP_NATIVE_DIR to the folder that holds it.");
+    }
+
+    private static IEnumerable<string> Candidates()
+    {
+        var env = Environment.GetEnvironmentVariable("REGIONCLIP_NATIVE_DIR");
+        if (!string.IsNullOrEmpty(env)) yield return Path.Combine(env, FileName);
+        yield return Path.Combine(AppContext.BaseDirectory, FileName);
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            yield return Path.Combine(dir.FullName, "build", "native", FileName);
+    }
+}
