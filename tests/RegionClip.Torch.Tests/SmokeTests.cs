@@ -1,6 +1,6 @@
 namespace RegionClip.Torch.Tests;
 
-public class SmokeTests
+public class SmokeTests : TorchTest
 {
     [Fact]
     public void AddsAndReadsBack()
