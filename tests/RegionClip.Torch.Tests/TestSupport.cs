@@ -27,7 +27,7 @@ public static class Fixtures
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "tests", "fixtures");
+            var candidate = System.IO.Path.Combine(dir.FullName, "tests", "fixtures");
             if (Directory.Exists(candidate)) return candidate;
         }
         throw new DirectoryNotFoundException("tests/fixtures not found above " + AppContext.BaseDirectory);
