@@ -34,7 +34,10 @@ bool allowed_global(const std::string& module, const std::string& name) {
       "torch._utils._rebuild_parameter_with_state", "torch._utils._rebuild_qtensor", "collections.OrderedDict",
       "torch.FloatStorage", "torch.DoubleStorage", "torch.HalfStorage", "torch.BFloat16Storage", "torch.LongStorage",
       "torch.IntStorage", "torch.ShortStorage", "torch.CharStorage", "torch.ByteStorage", "torch.BoolStorage",
-      "torch.device", "torch._utils._rebuild_tensor_v3"};
+      "torch.device", "torch._utils._rebuild_tensor_v3",
+      // Written by libtorch's own pickler (C++ torch::save) for typed containers; data only.
+      "torch.jit._pickle.restore_type_tag", "torch.jit._pickle.build_intlist", "torch.jit._pickle.build_doublelist",
+      "torch.jit._pickle.build_boollist", "torch.jit._pickle.build_tensorlist", "torch.jit._pickle.build_tensor_from_id"};
   return allowed.count(module + "." + name) > 0;
 }
 
