@@ -23,11 +23,37 @@ internal static class NativeLibraryResolver
     {
         if (name != LibraryName) return IntPtr.Zero;
         foreach (var candidate in Candidates())
-            if (File.Exists(candidate)) return NativeLibrary.Load(candidate);
+        {
+            if (!File.Exists(candidate)) continue;
+            var lib = NativeLibrary.Load(candidate);
+            ConfigureThreads(lib);
+            return lib;
+        }
         throw new DllNotFoundException(
             $"{FileName} was not found (looked in: {string.Join(", ", Candidates())}). " +
             "Build it with ./regionclip (or cmake -S native -B build/native && cmake --build build/native), " +
             "or set REGIONCLIP_NATIVE_DIR to the folder that holds it.");
+    }
+
+    /// <summary>
+    /// Intra-op threads default to the machine's cores (some libtorch builds start with one);
+    /// REGIONCLIP_NUM_THREADS overrides, and an explicit OMP_NUM_THREADS is left to libtorch.
+    /// </summary>
+    private static unsafe void ConfigureThreads(IntPtr lib)
+    {
+        int threads = Environment.ProcessorCount;
+        var setting = Environment.GetEnvironmentVariable("REGIONCLIP_NUM_THREADS");
+        if (!string.IsNullOrEmpty(setting))
+        {
+            if (!int.TryParse(setting, out threads) || threads < 1)
+                throw new ArgumentException($"REGIONCLIP_NUM_THREADS must be a positive integer, got '{setting}'");
+        }
+        else if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_NUM_THREADS")))
+        {
+            return;
+        }
+        var set = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(lib, "rc_set_num_threads");
+        set(threads);
     }
 
     private static IEnumerable<string> Candidates()

@@ -59,3 +59,28 @@ public sealed class AutogradTests : TorchTest
         Assert.True(d.is_leaf);
     }
 }
+
+public sealed class RuntimeTests : TorchTest
+{
+    [Fact]
+    public void IntraOpThreadsDefaultToCoresAndCanBeOverridden()
+    {
+        var configured = Environment.GetEnvironmentVariable("REGIONCLIP_NUM_THREADS");
+        if (string.IsNullOrEmpty(configured) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_NUM_THREADS")))
+            Assert.Equal(Environment.ProcessorCount, torch.get_num_threads());
+        var before = torch.get_num_threads();
+        try
+        {
+            torch.set_num_threads(1);
+            Assert.Equal(1, torch.get_num_threads());
+        }
+        finally
+        {
+            torch.set_num_threads(before);
+        }
+        Assert.Throws<TorchException>(() => torch.set_num_threads(0));
+    }
+
+    [Fact]
+    public void ReportsLibtorchVersion() => Assert.Matches(@"^\d+\.\d+", torch.version);
+}
