@@ -31,7 +31,8 @@ public readonly struct TensorIndex
     public static implicit operator TensorIndex(Range r) => new()
     {
         K = Kind.Slice,
-        Start = r.Start.IsFromEnd ? -r.Start.Value : r.Start.Value,
+        // `^0` as a start is the end itself (an empty slice), not Python's `-0 == 0`.
+        Start = r.Start.IsFromEnd ? (r.Start.Value == 0 ? long.MaxValue : -r.Start.Value) : r.Start.Value,
         // `^0` as an end means "to the end".
         Stop = r.End.IsFromEnd ? (r.End.Value == 0 ? null : -r.End.Value) : r.End.Value,
         Step = 1,
@@ -111,6 +112,8 @@ public partial class Tensor
         foreach (var ix in indices)
         {
             if (ix.K == TensorIndex.Kind.Ellipsis) ellipses++;
+            // A boolean mask counts as many dims as it has, so the ellipsis expands to fewer (as in PyTorch).
+            else if (ix.K == TensorIndex.Kind.Tensor && ix.Tensor!.dtype == ScalarType.Bool) consumed += ix.Tensor.ndim;
             else if (ix.K != TensorIndex.Kind.None) consumed++;
         }
         if (ellipses > 1) throw new ArgumentException("an index can only have a single ellipsis");
@@ -153,8 +156,10 @@ public partial class Tensor
                     case TensorIndex.Kind.Tensor:
                         advanced.Add(ix.Tensor);
                         anyAdvanced = true;
-                        // A boolean mask consumes as many dims as it has.
-                        dim += ix.Tensor!.dtype == ScalarType.Bool ? ix.Tensor.ndim : 1;
+                        // Exactly as PyTorch's applySlicing: any tensor index, even a k-d boolean mask,
+                        // moves the position of later basic indices by one (so `x[mask2d, ..., None]` is
+                        // [n, 1, C], not NumPy's [n, C, 1]); only the ellipsis width counts the mask's dims.
+                        dim++;
                         break;
                 }
             }

@@ -239,12 +239,17 @@ public partial class Tensor
     public Tensor prod() => Reduce(ReduceOp.Prod, default, false, "torch.prod");
     public Tensor prod(long dim, bool keepdim = false) => Reduce(ReduceOp.Prod, [dim], keepdim, "torch.prod");
     public Tensor amax(long dim, bool keepdim = false) => Reduce(ReduceOp.Amax, [dim], keepdim, "torch.amax");
+    public Tensor amax(long[] dims, bool keepdim = false) => Reduce(ReduceOp.Amax, dims, keepdim, "torch.amax");
     public Tensor amin(long dim, bool keepdim = false) => Reduce(ReduceOp.Amin, [dim], keepdim, "torch.amin");
+    public Tensor amin(long[] dims, bool keepdim = false) => Reduce(ReduceOp.Amin, dims, keepdim, "torch.amin");
     public Tensor logsumexp(long dim, bool keepdim = false) => Reduce(ReduceOp.LogSumExp, [dim], keepdim, "torch.logsumexp");
+    public Tensor logsumexp(long[] dims, bool keepdim = false) => Reduce(ReduceOp.LogSumExp, dims, keepdim, "torch.logsumexp");
     public Tensor std(bool unbiased = true) => Reduce(ReduceOp.Std, default, false, "torch.std", unbiased ? 1 : 0);
     public Tensor std(long dim, bool unbiased = true, bool keepdim = false) => Reduce(ReduceOp.Std, [dim], keepdim, "torch.std", unbiased ? 1 : 0);
+    public Tensor std(long[] dims, bool unbiased = true, bool keepdim = false) => Reduce(ReduceOp.Std, dims, keepdim, "torch.std", unbiased ? 1 : 0);
     public Tensor var(bool unbiased = true) => Reduce(ReduceOp.Var, default, false, "torch.var", unbiased ? 1 : 0);
     public Tensor var(long dim, bool unbiased = true, bool keepdim = false) => Reduce(ReduceOp.Var, [dim], keepdim, "torch.var", unbiased ? 1 : 0);
+    public Tensor var(long[] dims, bool unbiased = true, bool keepdim = false) => Reduce(ReduceOp.Var, dims, keepdim, "torch.var", unbiased ? 1 : 0);
     public Tensor all() => Reduce(ReduceOp.All, default, false, "torch.all");
     public Tensor all(long dim, bool keepdim = false) => Reduce(ReduceOp.All, [dim], keepdim, "torch.all");
     public Tensor any() => Reduce(ReduceOp.Any, default, false, "torch.any");

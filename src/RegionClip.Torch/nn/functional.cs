@@ -179,6 +179,8 @@ public static class functional
     public static Tensor interpolate(Tensor input, long outH, long outW, InterpolationMode mode = InterpolationMode.Nearest, bool alignCorners = false, bool antialias = false)
     {
         if (antialias && mode == InterpolationMode.Nearest) throw new ArgumentException("antialias needs bilinear or bicubic mode");
+        // PyTorch refuses this too: nearest has no corner convention, so the flag would be silently meaningless.
+        if (alignCorners && mode == InterpolationMode.Nearest) throw new ArgumentException("alignCorners can only be set with bilinear or bicubic mode");
         Check.Ok(NativeMethods.rc_nn_interpolate(input.Handle, outH, outW, (int)mode, alignCorners ? 1 : 0, antialias ? 1 : 0, out var o), "F.interpolate", input);
         return Tensor.Wrap(o);
     }
