@@ -9,7 +9,7 @@ internal static class CliOutput
 {
     private static readonly JsonSerializerOptions Json = new()
     {
-        WriteIndented = true,
+        WriteIndented = false,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };

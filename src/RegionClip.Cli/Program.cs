@@ -20,6 +20,7 @@ public static class Program
             new VersionOption(),
             threads,
             DemoCommand.Create(),
+            TokenizeCommand.Create(),
             ConvertCommand.Create(),
         };
         var parse = root.Parse(args);

@@ -1,0 +1,65 @@
+using System.Runtime.CompilerServices;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace RegionClip.Tests;
+
+/// <summary>Fails a test that leaves native tensors alive (tests run one at a time).</summary>
+public abstract class TorchTest : IDisposable
+{
+    private readonly long _baseline = torch.LiveTensorCount;
+
+    public virtual void Dispose()
+    {
+        var live = torch.LiveTensorCount;
+        Assert.True(live == _baseline, $"{GetType().Name} leaked {live - _baseline} native tensor(s)");
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>Paths to the repository's fixtures and to the team's ../shared folder (optional).</summary>
+public static class Paths
+{
+    private static readonly Lazy<string> RepoRoot = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "RegionClip.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("repository root (RegionClip.slnx) not found above " + AppContext.BaseDirectory);
+    });
+
+    public static string Fixture(params string[] parts) => Path.Combine([RepoRoot.Value, "tests", "fixtures", .. parts]);
+
+    /// <summary>A file under ../shared beside the clone, or null when an outside clone has no shared folder.</summary>
+    public static string? Shared(params string[] parts)
+    {
+        var p = Path.Combine([RepoRoot.Value, "..", "shared", .. parts]);
+        return File.Exists(p) ? Path.GetFullPath(p) : null;
+    }
+
+    /// <summary>Skips (visibly, with the reason) when a ../shared file is absent.</summary>
+    public static string RequireShared(params string[] parts)
+    {
+        var p = Shared(parts);
+        Skip.If(p is null, $"../shared/{string.Join('/', parts)} is absent (outside clone): skipped");
+        return p!;
+    }
+
+    public static TempDir TempDir([CallerMemberName] string name = "") => new(name);
+}
+
+public sealed class TempDir : IDisposable
+{
+    public TempDir(string name)
+    {
+        FullName = Path.Combine(Path.GetTempPath(), $"rc-{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(FullName);
+    }
+
+    public string FullName { get; }
+    public string File(string name) => Path.Combine(FullName, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(FullName, recursive: true); } catch (IOException) { }
+    }
+}
