@@ -1,0 +1,88 @@
+using RegionClip.Modeling.Layers;
+using RegionClip.Torch;
+using RegionClip.Torch.nn;
+using F = RegionClip.Torch.nn.functional;
+
+namespace RegionClip.Modeling.Clip;
+
+/// <summary>
+/// CLIP's visual ResNet: a 3-conv stem with average pooling, four stages of anti-aliased
+/// bottlenecks, attention pooling. Stem..res4 (stride 16) is RegionCLIP's backbone; layer4 and
+/// attnpool are borrowed by its ROI head.
+/// </summary>
+public sealed class ModifiedResNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d _conv1, _conv2, _conv3;
+    private readonly FrozenBatchNorm2d _bn1, _bn2, _bn3;
+    private readonly Stage _layer1, _layer2, _layer3, _layer4;
+
+    public ModifiedResNet(int[] layers, int outputDim, int heads, int inputResolution, int width)
+    {
+        if (layers.Length != 4) throw new ArgumentException($"expected 4 stage depths, got {layers.Length}");
+        _conv1 = register_module("conv1", new Conv2d(3, width / 2, 3, stride: 2, padding: 1, hasBias: false));
+        _bn1 = register_module("bn1", new FrozenBatchNorm2d(width / 2));
+        _conv2 = register_module("conv2", new Conv2d(width / 2, width / 2, 3, padding: 1, hasBias: false));
+        _bn2 = register_module("bn2", new FrozenBatchNorm2d(width / 2));
+        _conv3 = register_module("conv3", new Conv2d(width / 2, width, 3, padding: 1, hasBias: false));
+        _bn3 = register_module("bn3", new FrozenBatchNorm2d(width));
+        long inplanes = width;
+        _layer1 = register_module("layer1", new Stage(ref inplanes, width, layers[0], 1));
+        _layer2 = register_module("layer2", new Stage(ref inplanes, width * 2, layers[1], 2));
+        _layer3 = register_module("layer3", new Stage(ref inplanes, width * 4, layers[2], 2));
+        _layer4 = register_module("layer4", new Stage(ref inplanes, width * 8, layers[3], 2));
+        AttnPool = register_module("attnpool", new AttentionPool2d(inputResolution / 32, width * 32, heads, outputDim));
+    }
+
+    /// <summary>res5 for RegionCLIP's ROI head.</summary>
+    public Module<Tensor, Tensor> Layer4 => _layer4;
+    public AttentionPool2d AttnPool { get; }
+
+    public Tensor Stem(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = _bn1.forward(_conv1.forward(x)).relu_();
+        h = _bn2.forward(_conv2.forward(h)).relu_();
+        h = _bn3.forward(_conv3.forward(h)).relu_();
+        return F.avg_pool2d(h, 2).MoveToOuterScope();
+    }
+
+    /// <summary>Stem → layer3: the stride-16 "res4" feature map.</summary>
+    public Tensor Res4(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        return _layer3.forward(_layer2.forward(_layer1.forward(Stem(x)))).MoveToOuterScope();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        return AttnPool.forward(_layer4.forward(Res4(x))).MoveToOuterScope();
+    }
+
+    /// <summary>One stage of bottlenecks, children named "0", "1", … as PyTorch's Sequential.</summary>
+    private sealed class Stage : Module<Tensor, Tensor>
+    {
+        private readonly List<Bottleneck> _blocks = new();
+
+        public Stage(ref long inplanes, long planes, int blocks, long stride)
+        {
+            for (int i = 0; i < blocks; i++)
+            {
+                _blocks.Add(register_module(i.ToString(System.Globalization.CultureInfo.InvariantCulture), new Bottleneck(inplanes, planes, i == 0 ? stride : 1)));
+                inplanes = planes * Bottleneck.Expansion;
+            }
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            var h = x;
+            foreach (var b in _blocks)
+            {
+                var next = b.forward(h);
+                if (!ReferenceEquals(h, x)) h.Dispose();
+                h = next;
+            }
+            return ReferenceEquals(h, x) ? x.alias() : h;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using RegionClip.Torch;
+using RegionClip.Torch.nn;
+using F = RegionClip.Torch.nn.functional;
+
+namespace RegionClip.Modeling.Layers;
+
+/// <summary>
+/// Batch norm with fixed statistics and affine terms, all buffers (never trained, never updated):
+/// y = (x − running_mean)/√(running_var + eps)·weight + bias. RegionCLIP uses it for every BN.
+/// </summary>
+public sealed class FrozenBatchNorm2d : Module<Tensor, Tensor>
+{
+    public const double Eps = 1e-5;
+
+    private readonly Tensor _weight, _bias, _mean, _var;
+
+    public FrozenBatchNorm2d(long channels)
+    {
+        _weight = register_buffer("weight", torch.ones([channels]))!;
+        _bias = register_buffer("bias", torch.zeros([channels]))!;
+        _mean = register_buffer("running_mean", torch.zeros([channels]))!;
+        _var = register_buffer("running_var", torch.ones([channels]))!;
+    }
+
+    public override Tensor forward(Tensor x) =>
+        F.batch_norm(x, _mean, _var, _weight, _bias, training: false, momentum: 0, eps: Eps);
+}
