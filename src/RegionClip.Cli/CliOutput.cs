@@ -14,7 +14,8 @@ internal static class CliOutput
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    internal static readonly IAnsiConsole Human = AnsiConsole.Create(new AnsiConsoleSettings
+    /// <summary>Spectre console over the current stderr (looked up each time, so redirection is honoured).</summary>
+    internal static IAnsiConsole Human => AnsiConsole.Create(new AnsiConsoleSettings
     {
         Out = new AnsiConsoleOutput(Console.Error),
     });

@@ -21,6 +21,7 @@ public static class Program
             threads,
             DemoCommand.Create(),
             TokenizeCommand.Create(),
+            EmbedTextCommand.Create(),
             ConvertCommand.Create(),
         };
         var parse = root.Parse(args);

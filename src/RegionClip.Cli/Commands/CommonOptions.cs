@@ -1,0 +1,35 @@
+using System.CommandLine;
+using RegionClip.Text;
+using RegionClip.Torch;
+
+namespace RegionClip.Cli.Commands;
+
+/// <summary>Options and helpers shared by the verbs.</summary>
+internal static class CommonOptions
+{
+    internal static Option<string> Model() => new("--model")
+    {
+        Description = "CLIP or RegionCLIP checkpoint: OpenAI RN50.pt/RN50x4.pt (TorchScript), a CLIP state dict, or regionclip_*.pth",
+        Required = true,
+    };
+
+    internal static Option<string?> Vocab() => new("--vocab")
+    {
+        Description = $"CLIP BPE merges file ({VocabularyLocator.FileName}); default: ${VocabularyLocator.EnvironmentVariable} or the models folder",
+    };
+
+    internal static Option<string?> Out() => new("--out") { Description = "Write the JSON here instead of stdout" };
+
+    /// <summary>A [N, D] float tensor as N rows of D numbers.</summary>
+    internal static float[][] Rows(Tensor t)
+    {
+        using var f = t.to(ScalarType.Float32);
+        var flat = f.data<float>();
+        var (n, d) = ((int)t.size(0), (int)t.size(1));
+        var rows = new float[n][];
+        for (int i = 0; i < n; i++) rows[i] = flat.AsSpan(i * d, d).ToArray();
+        return rows;
+    }
+
+    internal static double Norm(float[] v) => Math.Sqrt(v.Sum(x => (double)x * x));
+}
