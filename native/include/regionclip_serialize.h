@@ -10,14 +10,21 @@ enum {
 /* rc_checkpoint_kind results */
 enum { RC_CKPT_PICKLE_ZIP = 1, RC_CKPT_TORCHSCRIPT = 2, RC_CKPT_LEGACY_PICKLE = 3 };
 
-/* Reads a torch.save file (zip format). Globals in the pickle are checked against an allow-list
- * of tensor rebuild functions before anything is unpickled. */
+/* Reads a torch.save file (zip format, PyTorch >= 1.6) with a restricted unpickler that runs no
+ * Python: only tensor rebuild functions, storage types, OrderedDict, torch.device and torch.Size
+ * may be named; any other global (os.system, builtins.eval, ...) is refused when it is read.
+ * OrderedDicts (state dicts) become dicts; tensors land on the CPU; views keep sharing storage;
+ * record checksums are verified. Errors read "cannot load '<path>': <reason>". */
 int32_t rc_pickle_load(const char* path, rc_ivalue* out);
-/* Writes `value` as a torch.save-compatible zip file (loadable by Python's torch.load). */
+/* Writes `value` as a torch.save zip (no TorchScript type tags) that Python's torch.load reads.
+ * Writes `path` directly and fsyncs it; callers wanting atomic replacement write a temporary
+ * file and rename it (as the C# torch.save does). */
 int32_t rc_pickle_save(rc_ivalue value, const char* path);
-/* Reads a TorchScript archive: a dict of parameters and buffers by dotted name. */
+/* Reads a TorchScript archive: a dict of parameters and buffers by dotted name, in the order of
+ * Python's module.state_dict() (own parameters, own buffers, then children). */
 int32_t rc_torchscript_load(const char* path, rc_ivalue* out);
-/* Identifies a file without unpickling it: RC_CKPT_* in *kind. */
+/* Identifies a file without unpickling it: RC_CKPT_* in *kind; an error for anything else
+ * (truncated, not a checkpoint, a plain pickle). */
 int32_t rc_checkpoint_kind(const char* path, int32_t* kind);
 
 void rc_ivalue_free(rc_ivalue v);

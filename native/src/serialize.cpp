@@ -1,12 +1,21 @@
 // torch.save / torch.load compatible checkpoint I/O and the rc_ivalue value tree.
+// Loading never runs Python: data.pkl is read by the restricted unpickler in
+// serialize_unpickler.cpp, storages come straight from the zip records. Saving uses libtorch's
+// Pickler without type tags, so the files are plain torch.save archives for Python.
 #include "common.h"
+#include "serialize_unpickler.h"
 #include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/export.h>
 #include <torch/csrc/jit/serialization/import.h>
-#include <torch/csrc/jit/serialization/pickle.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 #include <torch/script.h>
+#include <array>
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
-#include <set>
+#include <memory>
+#include <unistd.h>
 
 using namespace rc;
 
@@ -18,214 +27,266 @@ c10::IValue& V(rc_ivalue v) {
 }
 rc_ivalue wrapv(c10::IValue v) { return reinterpret_cast<rc_ivalue>(new c10::IValue(std::move(v))); }
 
-std::vector<char> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot open '" + path + "'");
-  return std::vector<char>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+// Every load error reads "cannot load '<path>': <reason>".
+[[noreturn]] void fail(const std::string& path, const std::string& reason) {
+  throw std::runtime_error("cannot load '" + path + "': " + reason);
 }
 
-bool is_zip(const std::vector<char>& b) { return b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4; }
-
-// Python globals a torch.save checkpoint legitimately names; anything else is refused before
-// unpickling (libtorch cannot run Python, but a clear refusal beats a confusing failure).
-bool allowed_global(const std::string& module, const std::string& name) {
-  static const std::set<std::string> allowed = {
-      "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter",
-      "torch._utils._rebuild_parameter_with_state", "torch._utils._rebuild_qtensor", "collections.OrderedDict",
-      "torch.FloatStorage", "torch.DoubleStorage", "torch.HalfStorage", "torch.BFloat16Storage", "torch.LongStorage",
-      "torch.IntStorage", "torch.ShortStorage", "torch.CharStorage", "torch.ByteStorage", "torch.BoolStorage",
-      "torch.device", "torch._utils._rebuild_tensor_v3",
-      // Written by libtorch's own pickler (C++ torch::save) for typed containers; data only.
-      "torch.jit._pickle.restore_type_tag", "torch.jit._pickle.build_intlist", "torch.jit._pickle.build_doublelist",
-      "torch.jit._pickle.build_boollist", "torch.jit._pickle.build_tensorlist", "torch.jit._pickle.build_tensor_from_id"};
-  return allowed.count(module + "." + name) > 0;
+// A libtorch message without its plea for bug reports.
+std::string short_reason(const c10::Error& e) {
+  std::string why = e.what_without_backtrace();
+  auto cut = why.find("  (Could this error message be improved?");
+  if (cut != std::string::npos) why.resize(cut);
+  while (!why.empty() && (why.back() == '.' || why.back() == ' ' || why.back() == '\n')) why.pop_back();
+  return why;
 }
 
-// Walks the pickle opcode stream without executing it and checks every global reference.
-class PickleScanner {
- public:
-  PickleScanner(const char* data, size_t size, std::string where) : p_(data), end_(data + size), where_(std::move(where)) {}
+// Runs `body`, turning any exception into a load error that names the file; a libtorch error
+// from the zip layer means the bytes are damaged.
+template <class F>
+auto with_path(const std::string& path, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const CheckpointError& e) {
+    fail(path, e.what());
+  } catch (const c10::Error& e) {
+    fail(path, "the file is corrupt or truncated (" + short_reason(e) + ")");
+  }
+}
 
-  void scan() {
-    while (p_ < end_) {
-      uint8_t op = static_cast<uint8_t>(*p_++);
-      if (op == '.') return;  // STOP
-      step(op);
+std::string printable_prefix(const std::vector<char>& head) {
+  std::string s;
+  for (char c : head) {
+    auto u = static_cast<uint8_t>(c);
+    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') {
+      s += c;
+    } else {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\x%02x", u);
+      s += b;
     }
-    throw std::runtime_error(where_ + ": pickle stream ends without STOP (truncated file?)");
   }
-
- private:
-  const char* p_;
-  const char* end_;
-  std::string where_;
-  std::vector<std::string> recent_strings_;
-
-  void need(size_t n) {
-    if (static_cast<size_t>(end_ - p_) < n) throw std::runtime_error(where_ + ": pickle stream is truncated");
-  }
-  uint64_t uint(size_t n) {
-    need(n);
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p_[i])) << (8 * i);
-    p_ += n;
-    return v;
-  }
-  std::string bytes(size_t n) {
-    need(n);
-    std::string s(p_, n);
-    p_ += n;
-    return s;
-  }
-  std::string line() {
-    const char* nl = static_cast<const char*>(std::memchr(p_, '\n', static_cast<size_t>(end_ - p_)));
-    if (nl == nullptr) throw std::runtime_error(where_ + ": pickle stream is truncated");
-    std::string s(p_, nl);
-    p_ = nl + 1;
-    return s;
-  }
-  void check(const std::string& module, const std::string& name) {
-    if (!allowed_global(module, name))
-      throw std::runtime_error(where_ + ": refused to load: the pickle asks for the Python global '" + module + "." + name +
-                               "', which is not a tensor rebuild function. Only plain tensors, numbers, strings and "
-                               "containers are accepted; nothing was executed.");
-  }
-  void push_string(std::string s) {
-    recent_strings_.push_back(std::move(s));
-    if (recent_strings_.size() > 2) recent_strings_.erase(recent_strings_.begin());
-  }
-
-  void step(uint8_t op) {
-    bool keeps_strings = false;
-    switch (op) {
-      case '(': case '0': case '1': case '2': case 'N': case 'Q': case 'R': case 'a': case 'b': case 'd': case '}':
-      case 'e': case 'l': case ']': case 's': case 't': case ')': case 'u': case 0x85: case 0x86: case 0x87:
-      case 0x88: case 0x89: case 0x8f: case 0x90: case 0x91: case 0x81:
-        break;
-      case 0x94: keeps_strings = true; break;                       // MEMOIZE
-      case 'F': case 'I': case 'L': case 'g': line(); break;
-      case 'p': line(); keeps_strings = true; break;                // PUT
-      case 'P': line(); break;                                      // PERSID
-      case 'S': case 'V': push_string(line()); keeps_strings = true; break;
-      case 'J': uint(4); break;
-      case 'K': case 'h': uint(1); break;
-      case 'M': uint(2); break;
-      case 'j': uint(4); break;
-      case 'q': uint(1); keeps_strings = true; break;               // BINPUT
-      case 'r': uint(4); keeps_strings = true; break;               // LONG_BINPUT
-      case 'G': uint(8); break;
-      case 0x80: uint(1); break;                                    // PROTO
-      case 0x95: uint(8); break;                                    // FRAME
-      case 'T': case 'X': push_string(bytes(uint(4))); keeps_strings = true; break;
-      case 'U': case 0x8c: push_string(bytes(uint(1))); keeps_strings = true; break;
-      case 0x8d: push_string(bytes(uint(8))); keeps_strings = true; break;
-      case 'B': bytes(uint(4)); break;
-      case 'C': bytes(uint(1)); break;
-      case 0x8e: case 0x96: bytes(uint(8)); break;
-      case 0x8a: bytes(uint(1)); break;
-      case 0x8b: bytes(uint(4)); break;
-      case 'c': {  // GLOBAL module\nname\n
-        auto module = line();
-        auto name = line();
-        check(module, name);
-        break;
-      }
-      case 0x93:  // STACK_GLOBAL: module and name are the two strings just pushed
-        if (recent_strings_.size() < 2)
-          throw std::runtime_error(where_ + ": refused to load: the pickle builds a global from computed strings");
-        check(recent_strings_[0], recent_strings_[1]);
-        break;
-      case 'i': {  // INST module\nname\n: builds an arbitrary class instance
-        auto module = line();
-        auto name = line();
-        check(module, name);
-        break;
-      }
-      case 'o': case 0x92: case 0x82: case 0x83: case 0x84: case 0x97: case 0x98:
-        throw std::runtime_error(where_ + ": refused to load: the pickle uses opcode 0x" + hex(op) +
-                                 " (object construction or out-of-band data), which checkpoints never need");
-      default:
-        throw std::runtime_error(where_ + ": not a valid pickle stream (unknown opcode 0x" + hex(op) + ")");
-    }
-    if (!keeps_strings) recent_strings_.clear();
-  }
-  static std::string hex(uint8_t v) {
-    char b[3];
-    std::snprintf(b, sizeof b, "%02x", v);
-    return b;
-  }
-};
-
-std::string find_record(caffe2::serialize::PyTorchStreamReader& r, const std::string& suffix) {
-  for (auto& name : r.getAllRecords())
-    if (name == suffix || (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-                           name[name.size() - suffix.size() - 1] == '/'))
-      return name;
-  return "";
-}
-
-int32_t kind_of(const std::string& path, const std::vector<char>& head) {
-  if (is_zip(head)) {
-    caffe2::serialize::PyTorchStreamReader reader(path);
-    if (reader.hasRecord("constants.pkl") || !find_record(reader, "constants.pkl").empty()) return RC_CKPT_TORCHSCRIPT;
-    if (reader.hasRecord("data.pkl")) return RC_CKPT_PICKLE_ZIP;
-    throw std::runtime_error("'" + path + "' is a zip archive but neither a torch.save checkpoint nor a TorchScript archive (no data.pkl)");
-  }
-  if (head.size() >= 2 && static_cast<uint8_t>(head[0]) == 0x80 && head[1] >= 2 && head[1] <= 5) return RC_CKPT_LEGACY_PICKLE;
-  throw std::runtime_error("'" + path + "' is not a PyTorch checkpoint (neither a torch.save zip archive nor a pickle)");
+  return s;
 }
 
 std::vector<char> read_head(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot open '" + path + "'");
-  std::vector<char> head(8, 0);
-  f.read(head.data(), 8);
+  if (!f) fail(path, std::string("cannot open the file (") + std::strerror(errno) + ")");
+  std::vector<char> head(16, 0);
+  f.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(f.gcount()));
   return head;
+}
+
+bool is_zip(const std::vector<char>& b) { return b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4; }
+
+// torch.save's legacy format starts with a pickled magic number: PROTO 2, LONG1 10 bytes.
+bool is_legacy_torch(const std::vector<char>& b) {
+  static const uint8_t magic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+  return b.size() >= sizeof magic && std::memcmp(b.data(), magic, sizeof magic) == 0;
+}
+
+std::unique_ptr<caffe2::serialize::PyTorchStreamReader> open_zip(const std::string& path) {
+  try {
+    return std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+  } catch (const c10::Error& e) {
+    std::string why = short_reason(e);
+    if (why.find("central directory") != std::string::npos)
+      fail(path, "the file is truncated or corrupt: it starts like a zip archive but its zip directory is missing "
+                 "(an interrupted download or save?)");
+    if (why.find("hasRecord(\"version\")") != std::string::npos) why = "it has no version record";
+    fail(path, "not a PyTorch checkpoint: a zip archive that torch.save did not write (" + why + ")");
+  }
+}
+
+int32_t kind_of(const std::string& path) {
+  auto head = read_head(path);
+  if (head.empty()) fail(path, "the file is empty");
+  if (is_zip(head)) {
+    auto reader = open_zip(path);
+    if (reader->hasRecord("constants.pkl")) return RC_CKPT_TORCHSCRIPT;
+    if (reader->hasRecord("data.pkl")) return RC_CKPT_PICKLE_ZIP;
+    fail(path, "not a PyTorch checkpoint: a zip archive with neither data.pkl (torch.save) nor constants.pkl (TorchScript)");
+  }
+  if (is_legacy_torch(head)) return RC_CKPT_LEGACY_PICKLE;
+  if (static_cast<uint8_t>(head[0]) == 0x80)
+    fail(path, "a plain Python pickle, not a torch.save checkpoint; load it in Python and re-save it with torch.save");
+  fail(path, "not a PyTorch checkpoint: the file starts with \"" + printable_prefix(head) +
+                 "\", not with a zip archive (torch.save, torch.jit.save) or a pickle");
+}
+
+// CRC-32 as zip uses it (reflected polynomial 0xEDB88320), eight bytes per step.
+uint32_t crc32(const uint8_t* p, size_t n) {
+  static const auto table = [] {
+    std::array<std::array<uint32_t, 256>, 8> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; ++i)
+      for (size_t s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
+    return t;
+  }();
+  uint32_t c = 0xffffffffu;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint32_t lo = c ^ (uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);
+    c = table[7][lo & 0xff] ^ table[6][(lo >> 8) & 0xff] ^ table[5][(lo >> 16) & 0xff] ^ table[4][lo >> 24] ^
+        table[3][p[4]] ^ table[2][p[5]] ^ table[1][p[6]] ^ table[0][p[7]];
+  }
+  while (n-- > 0) c = table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+  return c ^ 0xffffffffu;
+}
+
+// libtorch's zip reader skips CRC checks, so a damaged byte would load as a wrong weight.
+// torch.save's writer follows each record with a data descriptor (PK\7\8, crc, sizes); where
+// one is present, the record's bytes must match its CRC.
+class RecordChecker {
+ public:
+  explicit RecordChecker(const std::string& path) : file_(path, std::ios::binary) {}
+
+  void check(caffe2::serialize::PyTorchStreamReader& reader, const std::string& name, const at::DataPtr& data, size_t size) {
+    uint8_t d[8];
+    file_.clear();
+    file_.seekg(static_cast<std::streamoff>(reader.getRecordOffset(name) + size));
+    if (!file_.read(reinterpret_cast<char*>(d), sizeof d)) return;
+    if (!(d[0] == 'P' && d[1] == 'K' && d[2] == 7 && d[3] == 8)) return;
+    uint32_t expected = uint32_t(d[4]) | uint32_t(d[5]) << 8 | uint32_t(d[6]) << 16 | uint32_t(d[7]) << 24;
+    if (crc32(static_cast<const uint8_t*>(data.get()), size) != expected)
+      throw CheckpointError("the file is corrupt: record " + name + " does not match its checksum (a damaged download or disk?)");
+  }
+
+ private:
+  std::ifstream file_;
+};
+
+c10::IValue load_pickle_zip(const std::string& path) {
+  auto reader = open_zip(path);
+  return with_path(path, [&] {
+    RecordChecker checker(path);
+    if (reader->hasRecord("byteorder")) {
+      auto rec = reader->getRecord("byteorder");
+      std::string order(static_cast<const char*>(std::get<0>(rec).get()), std::get<1>(rec));
+      if (order != "little") throw CheckpointError("the checkpoint was written on a big-endian machine, which is not supported");
+    }
+    auto pkl = reader->getRecord("data.pkl");
+    checker.check(*reader, "data.pkl", std::get<0>(pkl), std::get<1>(pkl));
+    StorageLoader load_storage = [&](const std::string& key, at::ScalarType dtype, int64_t numel) {
+      std::string name = "data/" + key;
+      if (!reader->hasRecord(name)) throw CheckpointError("the pickle refers to storage '" + key + "' but the archive has no record " + name);
+      auto rec = reader->getRecord(name);
+      checker.check(*reader, name, std::get<0>(rec), std::get<1>(rec));
+      auto need = static_cast<size_t>(numel) * c10::elementSize(dtype);
+      if (std::get<1>(rec) < need)
+        throw CheckpointError("storage record " + name + " holds " + std::to_string(std::get<1>(rec)) + " bytes where " +
+                              std::to_string(need) + " are needed (truncated or corrupt file)");
+      return at::Storage(at::Storage::use_byte_size_t(), need, std::move(std::get<0>(rec)), /*allocator=*/nullptr, /*resizable=*/false);
+    };
+    return unpickle_checkpoint(static_cast<const char*>(std::get<0>(pkl).get()), std::get<1>(pkl), load_storage);
+  });
+}
+
+// Writes to a file descriptor and remembers the first error instead of throwing: the zip writer
+// calls back from C code and must be allowed to finish its bookkeeping.
+class FileSink {
+ public:
+  explicit FileSink(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot create '" + path + "': " + std::strerror(errno));
+  }
+  ~FileSink() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  size_t write(const void* data, size_t n) {
+    auto p = static_cast<const char*>(data);
+    for (size_t left = n; left > 0 && error_ == 0;) {
+      auto w = ::write(fd_, p, left);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        error_ = w < 0 ? errno : EIO;
+        break;
+      }
+      p += w;
+      left -= static_cast<size_t>(w);
+    }
+    return n;
+  }
+  // Flushes to disk so that the rename that publishes the file never exposes a partial one.
+  void finish() {
+    if (error_ == 0 && ::fsync(fd_) != 0) error_ = errno;
+    if (::close(fd_) != 0 && error_ == 0) error_ = errno;
+    fd_ = -1;
+    if (error_ != 0) throw std::runtime_error("failed writing '" + path_ + "': " + std::strerror(error_));
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  int error_ = 0;
+};
+
+void collect_named_tensors(const torch::jit::Module& m, const std::string& prefix, c10::impl::GenericDict& out) {
+  // state_dict order: a module's own parameters, then its own buffers, then its children.
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) out.insert_or_assign(prefix + p.name, p.value.detach());
+  for (const auto& b : m.named_buffers(/*recurse=*/false)) out.insert_or_assign(prefix + b.name, b.value.detach());
+  for (const auto& c : m.named_children()) collect_named_tensors(c.value, prefix + c.name + ".", out);
 }
 
 }  // namespace
 
 RC_API int32_t rc_checkpoint_kind(const char* path, int32_t* kind) {
-  return guard("checkpoint_kind", [&] { *kind = kind_of(path, read_head(path)); });
+  return guard("checkpoint_kind", [&] { *kind = kind_of(path); });
 }
 
 RC_API int32_t rc_pickle_load(const char* path, rc_ivalue* out) {
   return guard("load", [&] {
     std::string p(path);
-    auto kind = kind_of(p, read_head(p));
+    auto kind = kind_of(p);
     if (kind == RC_CKPT_LEGACY_PICKLE)
-      throw std::runtime_error("'" + p + "' uses the legacy (pre-1.6) torch.save format; re-save it in Python with torch.save(torch.load(f), f2)");
-    if (kind != RC_CKPT_PICKLE_ZIP) throw std::runtime_error("'" + p + "' is a TorchScript archive, not a torch.save file");
-    caffe2::serialize::PyTorchStreamReader reader(p);
-    auto record = reader.getRecord("data.pkl");
-    PickleScanner(static_cast<const char*>(std::get<0>(record).get()), std::get<1>(record), "'" + p + "'").scan();
-    *out = wrapv(torch::jit::pickle_load(read_file(p)));
+      fail(p, "it uses the legacy torch.save format of PyTorch < 1.6, which is not supported; re-save it with a newer "
+              "PyTorch: torch.save(torch.load(f), f2)");
+    if (kind == RC_CKPT_TORCHSCRIPT) fail(p, "it is a TorchScript archive, not a torch.save file");
+    *out = wrapv(load_pickle_zip(p));
   });
 }
 
 RC_API int32_t rc_pickle_save(rc_ivalue value, const char* path) {
   return guard("save", [&] {
-    auto bytes = torch::jit::pickle_save(V(value));
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error(std::string("cannot write '") + path + "'");
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.flush();
-    if (!f) throw std::runtime_error(std::string("failed writing '") + path + "'");
+    // Pickle first: anything unsupported fails before the file is touched.
+    std::vector<char> pickle;
+    torch::jit::Pickler pickler([&](const char* buf, size_t n) { pickle.insert(pickle.end(), buf, buf + n); },
+                                /*tensor_table=*/nullptr, /*type_renamer=*/nullptr, /*memoized_class_types=*/nullptr,
+                                /*get_tensor_id=*/nullptr, /*tag_aggregates=*/false);
+    pickler.protocol();
+    pickler.pushIValue(V(value));
+    pickler.stop();
+    FileSink sink(path);
+    {
+      caffe2::serialize::PyTorchStreamWriter writer([&](const void* buf, size_t n) { return sink.write(buf, n); });
+      torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(), writer);
+      writer.writeEndOfFile();
+    }
+    sink.finish();
   });
 }
 
 RC_API int32_t rc_torchscript_load(const char* path, rc_ivalue* out) {
   return guard("torchscript_load", [&] {
-    auto module = torch::jit::load(path, at::kCPU);
+    std::string p(path);
+    if (kind_of(p) != RC_CKPT_TORCHSCRIPT) fail(p, "not a TorchScript archive");
+    auto module = with_path(p, [&] {
+      try {
+        return torch::jit::load(p, at::kCPU);
+      } catch (const c10::Error& e) {
+        throw CheckpointError("not a loadable TorchScript archive (" + short_reason(e) + ")");
+      }
+    });
     auto dict = c10::impl::GenericDict(c10::StringType::get(), c10::AnyType::get());
-    for (const auto& p : module.named_parameters(/*recurse=*/true)) dict.insert(p.name, p.value.detach());
-    for (const auto& b : module.named_buffers(/*recurse=*/true)) dict.insert(b.name, b.value.detach());
+    collect_named_tensors(module, "", dict);
     *out = wrapv(c10::IValue(dict));
   });
 }
 
-RC_API void rc_ivalue_free(rc_ivalue v) { delete reinterpret_cast<c10::IValue*>(v); }
 
 RC_API int32_t rc_ivalue_kind(rc_ivalue v, int32_t* kind) {
   return guard("ivalue_kind", [&] {
@@ -275,14 +336,32 @@ RC_API int32_t rc_ivalue_item(rc_ivalue v, int64_t i, rc_ivalue* out) {
 }
 
 namespace {
+// C# reads a dict entry by entry, in order; remembering where the previous lookup ended keeps
+// that linear instead of quadratic. Any insert forgets the position.
+struct DictCursor {
+  c10::impl::GenericDict dict;
+  int64_t index;
+  c10::impl::GenericDict::iterator it;
+};
+thread_local std::unique_ptr<DictCursor> dict_cursor;
+
 c10::impl::GenericDict::iterator dict_at(rc_ivalue v, int64_t i) {
   auto d = V(v).toGenericDict();
   if (i < 0 || i >= static_cast<int64_t>(d.size())) throw std::out_of_range("dict index out of range");
-  auto it = d.begin();
-  std::advance(it, i);
-  return it;
+  auto& c = dict_cursor;
+  if (!c || !c->dict.is(d) || c->index > i) c = std::make_unique<DictCursor>(DictCursor{d, 0, d.begin()});
+  std::advance(c->it, i - c->index);
+  c->index = i;
+  return c->it;
 }
 }  // namespace
+
+RC_API void rc_ivalue_free(rc_ivalue v) {
+  auto* x = reinterpret_cast<c10::IValue*>(v);
+  // The cursor must not keep a dict (and its tensors) alive once C# lets go of it.
+  if (x != nullptr && dict_cursor && x->isGenericDict() && dict_cursor->dict.is(x->toGenericDict())) dict_cursor.reset();
+  delete x;
+}
 
 RC_API int32_t rc_ivalue_dict_key(rc_ivalue v, int64_t i, rc_ivalue* out) { return guard("ivalue_dict_key", [&] { *out = wrapv(dict_at(v, i)->key()); }); }
 RC_API int32_t rc_ivalue_dict_value(rc_ivalue v, int64_t i, rc_ivalue* out) { return guard("ivalue_dict_value", [&] { *out = wrapv(dict_at(v, i)->value()); }); }
@@ -311,5 +390,8 @@ RC_API int32_t rc_ivalue_dict_new(int32_t key_kind, rc_ivalue* out) {
   });
 }
 RC_API int32_t rc_ivalue_dict_insert(rc_ivalue dict, rc_ivalue key, rc_ivalue value) {
-  return guard("ivalue_dict_insert", [&] { V(dict).toGenericDict().insert_or_assign(V(key), V(value)); });
+  return guard("ivalue_dict_insert", [&] {
+    dict_cursor.reset();
+    V(dict).toGenericDict().insert_or_assign(V(key), V(value));
+  });
 }

@@ -6,12 +6,29 @@ namespace RegionClip.Torch.Serialization;
 public static class Checkpoint
 {
     /// <summary>What kind of PyTorch file this is, read from its header without unpickling.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">Not a PyTorch checkpoint, or truncated.</exception>
     public static CheckpointKind Identify(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint '{path}' does not exist", path);
-        if (NativeMethods.rc_checkpoint_kind(path, out var kind) != 0)
-            throw new InvalidDataException(TorchException.LastNativeError().Replace("checkpoint_kind: ", "", StringComparison.Ordinal));
+        if (Directory.Exists(path)) throw new InvalidDataException($"cannot load '{path}': it is a directory, not a checkpoint file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"cannot load '{path}': the file does not exist", path);
+        if (NativeMethods.rc_checkpoint_kind(path, out var kind) != 0) throw new InvalidDataException(NativeLoadError(path));
         return (CheckpointKind)kind;
+    }
+
+    /// <summary>The native error of a failed load; the shim's messages already name the file.</summary>
+    internal static string NativeLoadError(string path)
+    {
+        var message = TorchException.LastNativeError();
+        var at = message.IndexOf("cannot load '", StringComparison.Ordinal);
+        return at >= 0 ? message[at..] : $"cannot load '{path}': {message}";
+    }
+
+    /// <summary>The native error without its "op: " prefix.</summary>
+    internal static string NativeReason(string op)
+    {
+        var message = TorchException.LastNativeError();
+        return message.StartsWith(op + ": ", StringComparison.Ordinal) ? message[(op.Length + 2)..] : message;
     }
 
     /// <summary>

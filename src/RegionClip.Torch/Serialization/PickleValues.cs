@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 using System.Text;
 using RegionClip.Torch.Native;
 
@@ -8,6 +9,8 @@ namespace RegionClip.Torch.Serialization;
 /// Converts between libtorch IValues and plain .NET values:
 /// Tensor, long, double, bool, string, null, List&lt;object?&gt; (Python list), object?[] (tuple),
 /// OrderedDictionary&lt;string, object?&gt; or OrderedDictionary&lt;long, object?&gt; (dict).
+/// Saving also accepts any IDictionary, any IEnumerable as a list, C# tuples (ITuple) as tuples,
+/// int and float. Loading disposes what it already converted when a later value fails.
 /// </summary>
 internal static class PickleValues
 {
@@ -40,10 +43,31 @@ internal static class PickleValues
             case 6:
             {
                 var list = new List<object?>();
-                foreach (var item in Items(v)) list.Add(item.Use(h => ToManaged(h, halfToFloat, where)));
+                try
+                {
+                    foreach (var item in Items(v)) list.Add(item.Use(h => ToManaged(h, halfToFloat, where)));
+                }
+                catch
+                {
+                    Checkpoint.DisposeTree(list);
+                    throw;
+                }
                 return list;
             }
-            case 7: return Items(v).Select(item => item.Use(h => ToManaged(h, halfToFloat, where))).ToArray();
+            case 7:
+            {
+                var items = new List<object?>();
+                try
+                {
+                    foreach (var item in Items(v)) items.Add(item.Use(h => ToManaged(h, halfToFloat, where)));
+                }
+                catch
+                {
+                    Checkpoint.DisposeTree(items);
+                    throw;
+                }
+                return items.ToArray();
+            }
             case 8: return DictToManaged(v, halfToFloat, where);
             default:
                 throw new InvalidDataException($"{where}: holds a value of unsupported type '{TypeName(v)}' (only tensors, numbers, strings, lists, tuples and dicts are read)");
@@ -55,23 +79,33 @@ internal static class PickleValues
         Check.Ok(NativeMethods.rc_ivalue_len(v, out var n), "load");
         OrderedDictionary<string, object?>? byName = null;
         OrderedDictionary<long, object?>? byIndex = null;
-        for (long i = 0; i < n; i++)
+        try
         {
-            Check.Ok(NativeMethods.rc_ivalue_dict_key(v, i, out var kh), "load");
-            var key = new Owned(kh).Use(h => ToManaged(h, false, where));
-            Check.Ok(NativeMethods.rc_ivalue_dict_value(v, i, out var vh), "load");
-            var value = new Owned(vh).Use(h => ToManaged(h, halfToFloat, where));
-            switch (key)
+            for (long i = 0; i < n; i++)
             {
-                case string s when byIndex is null:
-                    (byName ??= new()).Add(s, value);
-                    break;
-                case long l when byName is null:
-                    (byIndex ??= new()).Add(l, value);
-                    break;
-                default:
-                    throw new InvalidDataException($"{where}: dict keys must be all strings or all integers (found {key?.GetType().Name ?? "None"})");
+                Check.Ok(NativeMethods.rc_ivalue_dict_key(v, i, out var kh), "load");
+                var key = new Owned(kh).Use(h => ToManaged(h, false, where));
+                Check.Ok(NativeMethods.rc_ivalue_dict_value(v, i, out var vh), "load");
+                var value = new Owned(vh).Use(h => ToManaged(h, halfToFloat, where));
+                switch (key)
+                {
+                    case string s when byIndex is null:
+                        (byName ??= new()).Add(s, value);
+                        break;
+                    case long l when byName is null:
+                        (byIndex ??= new()).Add(l, value);
+                        break;
+                    default:
+                        Checkpoint.DisposeTree(value);
+                        throw new InvalidDataException($"{where}: dict keys must be all strings or all integers (found {key?.GetType().Name ?? "None"})");
+                }
             }
+        }
+        catch
+        {
+            Checkpoint.DisposeTree(byName);
+            Checkpoint.DisposeTree(byIndex);
+            throw;
         }
         return (object?)byName ?? (object?)byIndex ?? new OrderedDictionary<string, object?>();
     }
@@ -113,7 +147,8 @@ internal static class PickleValues
                 Check.Ok(NativeMethods.rc_ivalue_from_double(Convert.ToDouble(value), out o), "save"); return o;
             case string s: return FromString(s);
             case IDictionary dict: return DictToNative(dict, path);
-            case object?[] tuple: return TupleToNative(tuple, path);
+            case object?[] tuple when value.GetType() == typeof(object[]): return TupleToNative(tuple, path);
+            case ITuple tuple: return TupleToNative(Enumerable.Range(0, tuple.Length).Select(i => tuple[i]).ToArray(), path);
             case IEnumerable list: return ListToNative(list, path);
             default:
                 throw new ArgumentException($"cannot save a value of type {value.GetType().Name} to '{path}' (tensors, numbers, strings, lists, tuples and dicts only)");

@@ -7,9 +7,17 @@ public static partial class torch
 {
     /// <summary>
     /// Reads a torch.save file (or a TorchScript archive, as a dict of its parameters and buffers
-    /// by name) into plain .NET values; see <see cref="PickleValues"/> for the mapping. Pickles
-    /// that name any Python global other than the tensor rebuild functions are refused unread.
+    /// by name in state_dict order) into plain .NET values; see <see cref="PickleValues"/> for the
+    /// mapping. Tensors land on the CPU whatever device they were saved from. No Python runs: a
+    /// pickle that names any global other than the tensor rebuild functions, storage types and
+    /// OrderedDict is refused when that global is read.
     /// </summary>
+    /// <param name="halfToFloat">Convert float16 and bfloat16 tensors to float32.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">
+    /// Not a checkpoint, truncated or corrupt, a refused pickle, or the unsupported legacy format;
+    /// the message names the file and the reason.
+    /// </exception>
     public static object? load(string path, bool halfToFloat = false)
     {
         var kind = Checkpoint.Identify(path);
@@ -19,14 +27,17 @@ public static partial class torch
             CheckpointKind.TorchScript => NativeMethods.rc_torchscript_load(path, out v),
             _ => NativeMethods.rc_pickle_load(path, out v),
         };
-        if (status != 0) throw new InvalidDataException($"cannot load '{path}': {TorchException.LastNativeError()}");
+        if (status != 0) throw new InvalidDataException(Checkpoint.NativeLoadError(path));
         using var owned = new PickleValues.Owned(v);
-        return PickleValues.ToManaged(v, halfToFloat, $"'{path}'");
+        return PickleValues.ToManaged(v, halfToFloat, $"cannot load '{path}'");
     }
 
     /// <summary>
-    /// Writes a value (tensors, numbers, strings, lists, tuples as object?[], dicts) in
-    /// torch.save's zip format. The write is atomic: a crash never leaves a half-written file.
+    /// Writes a value (tensors, numbers, strings, lists, tuples as object?[] or C# tuples, dicts
+    /// with string or integer keys) in torch.save's zip format; Python's torch.load reads it.
+    /// Views keep sharing their storage. The write is atomic: the data goes to a temporary file
+    /// in the same folder, is flushed to disk and then renamed over <paramref name="path"/>, so a
+    /// failure or crash leaves any existing file untouched and no partial file behind.
     /// </summary>
     public static void save(object? value, string path)
     {
@@ -38,7 +49,7 @@ public static partial class torch
         try
         {
             if (NativeMethods.rc_pickle_save(v, tmp) != 0)
-                throw new IOException($"cannot save '{path}': {TorchException.LastNativeError()}");
+                throw new IOException($"cannot save '{path}': {Checkpoint.NativeReason("save")}");
             File.Move(tmp, full, overwrite: true);
         }
         finally
