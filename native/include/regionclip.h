@@ -230,6 +230,8 @@ int32_t rc_tensor_is_inference(rc_tensor a, int32_t* out);
 
 /* serialization (see serialize.cpp) */
 #include "regionclip_serialize.h"
+/* image codecs (see image.cpp) */
+#include "regionclip_image.h"
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,801 @@
+// Image codecs: JPEG through libjpeg-turbo, PNG through libpng, to and from RGB uint8 [H, W, 3].
+//
+// Both libraries report fatal errors by longjmp. Each codec therefore runs in a small function
+// (run_*) that calls setjmp and touches only plain C data: everything that must survive the jump
+// lives in a *Job struct owned by the caller, and no object with a destructor is alive between
+// setjmp and longjmp. Only after run_* has returned is the result turned into a tensor.
+#include "common.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csetjmp>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifdef RC_HAVE_IMAGE_CODECS
+#include <jerror.h>
+#include <jpeglib.h>
+#include <png.h>
+#endif
+
+using namespace rc;
+
+namespace {
+
+// A failure whose message is complete for the user (names the file); not prefixed with the op.
+struct ImageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <class F>
+int32_t image_guard(const char* op, F&& body) {
+  std::string plain;
+  int32_t status = guard(op, [&] {
+    try {
+      body();
+    } catch (const ImageError& e) {
+      plain = e.what();
+    }
+  });
+  if (status == RC_OK && !plain.empty()) {
+    set_error(plain);
+    return RC_ERROR;
+  }
+  return status;
+}
+
+std::string quoted(const char* name) { return std::string("'") + (name != nullptr ? name : "<memory>") + "'"; }
+
+int32_t sniff(const uint8_t* d, size_t n) {
+  static const uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) return RC_IMAGE_JPEG;
+  if (n >= 8 && std::memcmp(d, png_magic, 8) == 0) return RC_IMAGE_PNG;
+  return RC_IMAGE_UNKNOWN;
+}
+
+// "(starts with 47 49 46 38 39 61: a GIF image)" — what the first bytes look like, for the error.
+std::string describe_unknown(const uint8_t* d, size_t n) {
+  if (n == 0) return "(the file is empty)";
+  std::string s = "(starts with";
+  char hex[4];
+  for (size_t i = 0; i < n && i < 8; ++i) {
+    std::snprintf(hex, sizeof hex, " %02X", d[i]);
+    s += hex;
+  }
+  auto starts = [&](const char* m) { size_t k = std::strlen(m); return n >= k && std::memcmp(d, m, k) == 0; };
+  if (starts("GIF8")) s += ": a GIF image";
+  else if (starts("BM")) s += ": a BMP image";
+  else if (n >= 12 && std::memcmp(d, "RIFF", 4) == 0 && std::memcmp(d + 8, "WEBP", 4) == 0) s += ": a WebP image";
+  else if (n >= 4 && (std::memcmp(d, "II*\0", 4) == 0 || std::memcmp(d, "MM\0*", 4) == 0)) s += ": a TIFF image";
+  else if (n >= 2 && d[0] == 0xFF && d[1] == 0xD8) s += ": a JPEG start marker without a segment after it";
+  else if (starts("\x89PNG")) s += ": a damaged PNG signature";
+  else {
+    bool text = true;
+    for (size_t i = 0; i < n && i < 64; ++i)
+      if (d[i] < 0x09 || (d[i] > 0x0D && d[i] < 0x20)) text = false;
+    if (text) s += ": looks like text";
+  }
+  return s + ")";
+}
+
+std::vector<uint8_t> read_file(const char* path) {
+  if (path == nullptr) throw std::invalid_argument("null path");
+  FILE* f = std::fopen(path, "rb");
+  if (f == nullptr) throw ImageError("cannot open " + quoted(path) + ": " + std::strerror(errno));
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[1 << 16];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
+  bool failed = std::ferror(f) != 0;
+  int err = errno;
+  std::fclose(f);
+  if (failed) throw ImageError("cannot read " + quoted(path) + ": " + std::strerror(err));
+  return bytes;
+}
+
+void write_file(const char* path, const uint8_t* data, size_t size) {
+  if (path == nullptr) throw std::invalid_argument("null path");
+  FILE* f = std::fopen(path, "wb");
+  if (f == nullptr) throw ImageError("cannot create " + quoted(path) + ": " + std::strerror(errno));
+  size_t written = std::fwrite(data, 1, size, f);
+  int err = errno;
+  bool closed = std::fclose(f) == 0;
+  if (written != size || !closed) throw ImageError("cannot write " + quoted(path) + ": " + std::strerror(err));
+}
+
+// ------------------------------------------------------------------------------------------------
+// PIL's Image.resize for 8-bit images (Pillow's Resample.c algorithm, reimplemented): separable
+// convolution, horizontal pass first, each pass rounding to uint8 through 22-bit fixed-point weights.
+// Reproducing the integer arithmetic is what makes the output equal PIL's bit for bit; a float
+// resampler (F.interpolate with antialias) differs by up to tens of levels after bicubic up-scaling.
+
+constexpr int kPrecisionBits = 32 - 8 - 2;
+
+// The weights must come from the same double operations as Pillow's: no fused multiply-add (which
+// GCC would emit on FMA targets), or a rare rounding differs by one level.
+#if defined(__GNUC__) && !defined(__clang__)
+#define RC_NO_FP_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define RC_NO_FP_CONTRACT
+#endif
+
+RC_NO_FP_CONTRACT double bilinear_filter(double x) {
+  if (x < 0.0) x = -x;
+  return x < 1.0 ? 1.0 - x : 0.0;
+}
+
+RC_NO_FP_CONTRACT double bicubic_filter(double x) {
+  const double a = -0.5;  // Keys' cubic as in PIL (and torch's antialiased bicubic)
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+
+struct ResampleCoefficients {
+  int64_t taps = 0;
+  std::vector<int64_t> first, count;  // input window of each output pixel
+  std::vector<int32_t> weight;        // [out, taps], fixed point
+};
+
+RC_NO_FP_CONTRACT ResampleCoefficients resample_coefficients(int64_t in_size, int64_t out_size, int32_t filter) {
+  double (*fn)(double) = filter == RC_RESAMPLE_BICUBIC ? bicubic_filter : bilinear_filter;
+  double filter_support = filter == RC_RESAMPLE_BICUBIC ? 2.0 : 1.0;
+  double scale = double(in_size) / double(out_size);
+  double filterscale = scale < 1.0 ? 1.0 : scale;  // widen the kernel when shrinking: antialiasing
+  double support = filter_support * filterscale;
+  ResampleCoefficients c;
+  c.taps = int64_t(std::ceil(support)) * 2 + 1;
+  c.first.resize(out_size);
+  c.count.resize(out_size);
+  c.weight.assign(size_t(out_size * c.taps), 0);
+  std::vector<double> k(size_t(c.taps));
+  for (int64_t xx = 0; xx < out_size; ++xx) {
+    double center = (double(xx) + 0.5) * scale;
+    double ss = 1.0 / filterscale;
+    int64_t xmin = int64_t(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    int64_t xmax = int64_t(center + support + 0.5);
+    if (xmax > in_size) xmax = in_size;
+    xmax -= xmin;
+    double total = 0.0;
+    for (int64_t x = 0; x < xmax; ++x) {
+      double w = fn((double(x + xmin) - center + 0.5) * ss);
+      k[size_t(x)] = w;
+      total += w;
+    }
+    for (int64_t x = 0; x < xmax; ++x) {
+      double v = total != 0.0 ? k[size_t(x)] / total : k[size_t(x)];
+      double scaled = v * double(1 << kPrecisionBits);
+      c.weight[size_t(xx * c.taps + x)] = int32_t(v < 0 ? -0.5 + scaled : 0.5 + scaled);
+    }
+    c.first[size_t(xx)] = xmin;
+    c.count[size_t(xx)] = xmax;
+  }
+  return c;
+}
+
+inline uint8_t clip8(int32_t v) {
+  v >>= kPrecisionBits;  // arithmetic shift: floor
+  return uint8_t(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+// One pass over a contiguous [rows, cols, C] uint8 image along cols (horizontal) or rows (vertical).
+at::Tensor resample_pass(const at::Tensor& in, int64_t out_size, bool horizontal, int32_t filter) {
+  const int64_t rows = in.size(0), cols = in.size(1), ch = in.size(2);
+  auto co = resample_coefficients(horizontal ? cols : rows, out_size, filter);
+  auto out = at::empty({horizontal ? rows : out_size, horizontal ? out_size : cols, ch}, in.options());
+  const uint8_t* src = in.data_ptr<uint8_t>();
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  const int64_t out_rows = out.size(0), out_cols = out.size(1);
+  const int32_t half = 1 << (kPrecisionBits - 1);
+  if (horizontal) {
+    at::parallel_for(0, out_rows, 16, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r)
+        for (int64_t q = 0; q < out_cols; ++q) {
+          const int32_t* w = co.weight.data() + q * co.taps;
+          const int64_t n = co.count[size_t(q)];
+          const uint8_t* p = src + (r * cols + co.first[size_t(q)]) * ch;
+          for (int64_t c = 0; c < ch; ++c) {
+            int32_t acc = half;
+            for (int64_t t = 0; t < n; ++t) acc += int32_t(p[t * ch + c]) * w[t];
+            dst[(r * out_cols + q) * ch + c] = clip8(acc);
+          }
+        }
+    });
+  } else {
+    // Whole rows at a time: each tap adds one contiguous input row, weighted, to the accumulator.
+    const int64_t row_len = cols * ch;
+    at::parallel_for(0, out_rows, 16, [&](int64_t r0, int64_t r1) {
+      std::vector<int32_t> acc(static_cast<size_t>(row_len));
+      for (int64_t r = r0; r < r1; ++r) {
+        std::fill(acc.begin(), acc.end(), half);
+        const int32_t* w = co.weight.data() + r * co.taps;
+        const int64_t n = co.count[size_t(r)];
+        for (int64_t t = 0; t < n; ++t) {
+          const uint8_t* p = src + (co.first[size_t(r)] + t) * row_len;
+          const int32_t wt = w[t];
+          for (int64_t i = 0; i < row_len; ++i) acc[size_t(i)] += int32_t(p[i]) * wt;
+        }
+        uint8_t* d = dst + r * row_len;
+        for (int64_t i = 0; i < row_len; ++i) d[i] = clip8(acc[size_t(i)]);
+      }
+    });
+  }
+  return out;
+}
+
+at::Tensor pil_resize(const at::Tensor& image, int64_t out_h, int64_t out_w, int32_t filter) {
+  if (filter != RC_RESAMPLE_BILINEAR && filter != RC_RESAMPLE_BICUBIC)
+    throw std::invalid_argument("unknown resampling filter " + std::to_string(filter));
+  if (image.scalar_type() != at::kByte || image.dim() != 3)
+    throw std::invalid_argument(std::string("expects a uint8 image [H, W, C]; got ") + c10::toString(image.scalar_type()) + " with " +
+                                std::to_string(image.dim()) + " dims");
+  if (out_h < 1 || out_w < 1 || image.size(0) < 1 || image.size(1) < 1)
+    throw std::invalid_argument("sizes must be positive: " + std::to_string(image.size(0)) + "x" + std::to_string(image.size(1)) + " -> " +
+                                std::to_string(out_h) + "x" + std::to_string(out_w));
+  at::Tensor x = image.to(at::kCPU).contiguous();
+  if (x.size(0) == out_h && x.size(1) == out_w) return x.clone();  // PIL returns a copy
+  // Horizontal first (as PIL): the intermediate rounds to uint8, which the result depends on.
+  if (x.size(1) != out_w) x = resample_pass(x, out_w, true, filter);
+  if (x.size(0) != out_h) x = resample_pass(x, out_h, false, filter);
+  return x;
+}
+
+#ifdef RC_HAVE_IMAGE_CODECS
+
+// Pixels come out of the codecs as a malloc'd RGB buffer; the tensor takes it over.
+at::Tensor adopt_rgb(uint8_t* pixels, int64_t height, int64_t width) {
+  return at::from_blob(pixels, {height, width, 3}, [](void* p) { std::free(p); }, at::TensorOptions().dtype(at::kByte));
+}
+
+// PIL's ImageOps.exif_transpose for orientations 2..8, on an [H, W, 3] tensor.
+at::Tensor apply_orientation(const at::Tensor& t, int orientation) {
+  switch (orientation) {
+    case 2: return t.flip({1});                          // mirror left-right
+    case 3: return t.flip({0, 1});                       // rotate 180
+    case 4: return t.flip({0});                          // mirror top-bottom
+    case 5: return t.permute({1, 0, 2});                 // transpose
+    case 6: return t.permute({1, 0, 2}).flip({1});       // rotate 90 clockwise
+    case 7: return t.permute({1, 0, 2}).flip({0, 1});    // transverse
+    case 8: return t.permute({1, 0, 2}).flip({0});       // rotate 90 counter-clockwise
+    default: return t;
+  }
+}
+
+// Buffer grown with realloc: safe to abandon on a longjmp (freed by the job's owner).
+struct Bytes {
+  uint8_t* data;
+  size_t size;
+  size_t capacity;
+};
+
+bool bytes_reserve(Bytes* b, size_t need) {
+  if (need <= b->capacity) return true;
+  size_t cap = b->capacity == 0 ? 1 << 16 : b->capacity;
+  while (cap < need) cap *= 2;
+  auto* grown = static_cast<uint8_t*>(std::realloc(b->data, cap));
+  if (grown == nullptr) return false;
+  b->data = grown;
+  b->capacity = cap;
+  return true;
+}
+
+// The encoder input: a contiguous uint8 [H, W, C] view with C = 3 (RGB) or 1 (gray).
+struct EncoderInput {
+  at::Tensor pixels;
+  int64_t height, width, channels;
+};
+
+EncoderInput encoder_input(rc_tensor h, const char* what) {
+  const at::Tensor& t = T(h);
+  auto describe = [&] {
+    std::string s = std::string(c10::toString(t.scalar_type())) + "[";
+    for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+    return s + "]";
+  };
+  bool shape_ok = (t.dim() == 3 && (t.size(2) == 3 || t.size(2) == 1)) || t.dim() == 2;
+  if (t.scalar_type() != at::kByte || !shape_ok)
+    throw std::invalid_argument(std::string(what) + " expects a uint8 image [H, W, 3] (RGB) or [H, W] (gray); got " + describe());
+  if (t.size(0) == 0 || t.size(1) == 0) throw std::invalid_argument(std::string(what) + " got an empty image " + describe());
+  int64_t channels = t.dim() == 3 ? t.size(2) : 1;
+  return {t.to(at::kCPU).contiguous(), t.size(0), t.size(1), channels};
+}
+
+at::Tensor bytes_tensor(const Bytes& b) {
+  auto out = at::empty({static_cast<int64_t>(b.size)}, at::TensorOptions().dtype(at::kByte));
+  if (b.size > 0) std::memcpy(out.data_ptr<uint8_t>(), b.data, b.size);
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// JPEG decode
+
+struct JpegError {
+  jpeg_error_mgr pub;  // first member: libjpeg hands back a pointer to it
+  jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+void jpeg_fail(j_common_ptr cinfo) {
+  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+  (*cinfo->err->format_message)(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
+
+// Warnings are tolerated (as PIL does), except running out of data: libjpeg would pad the image
+// with grey and call it success, where PIL reports a truncated file.
+void jpeg_note(j_common_ptr cinfo, int level) {
+  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) jpeg_fail(cinfo);
+}
+
+void jpeg_quiet(j_common_ptr, int) {}
+
+struct JpegDecodeJob {
+  const uint8_t* data;
+  size_t size;
+  jpeg_decompress_struct cinfo;
+  JpegError err;
+  uint8_t* pixels;  // RGB, height * width * 3, malloc'd
+  uint8_t* row;     // one CMYK scanline, malloc'd
+  int64_t width, height;
+  int orientation;
+};
+
+uint16_t get16(const uint8_t* p, bool le) { return le ? uint16_t(p[0] | (p[1] << 8)) : uint16_t((p[0] << 8) | p[1]); }
+uint32_t get32(const uint8_t* p, bool le) {
+  return le ? uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24)
+            : (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
+}
+
+// Orientation (tag 0x0112 of IFD0) from EXIF's TIFF structure; 1 when absent or malformed.
+int tiff_orientation(const uint8_t* tiff, size_t len) {
+  if (tiff == nullptr || len < 8) return 1;
+  bool le;
+  if (tiff[0] == 'I' && tiff[1] == 'I') le = true;
+  else if (tiff[0] == 'M' && tiff[1] == 'M') le = false;
+  else return 1;
+  if (get16(tiff + 2, le) != 42) return 1;
+  size_t ifd = get32(tiff + 4, le);
+  if (ifd > len || len - ifd < 2) return 1;
+  size_t count = get16(tiff + ifd, le);
+  for (size_t i = 0; i < count; ++i) {
+    size_t e = ifd + 2 + 12 * i;
+    if (e > len || len - e < 12) return 1;
+    if (get16(tiff + e, le) != 0x0112) continue;
+    uint16_t type = get16(tiff + e + 2, le);
+    uint32_t value = type == 3 ? get16(tiff + e + 8, le) : type == 4 ? get32(tiff + e + 8, le) : 0;
+    return value >= 1 && value <= 8 ? int(value) : 1;
+  }
+  return 1;
+}
+
+// The same from a JPEG APP1 payload, which prefixes the TIFF structure with "Exif\0\0".
+int exif_orientation(const uint8_t* d, size_t n) {
+  if (n < 6 || std::memcmp(d, "Exif\0\0", 6) != 0) return 1;
+  return tiff_orientation(d + 6, n - 6);
+}
+
+int jpeg_orientation(j_decompress_ptr cinfo) {
+  for (jpeg_saved_marker_ptr m = cinfo->marker_list; m != nullptr; m = m->next)
+    if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 && std::memcmp(m->data, "Exif\0\0", 6) == 0)
+      return exif_orientation(m->data, m->data_length);
+  return 1;
+}
+
+// PIL's CMYK -> RGB (Convert.c cmyk2rgb): channel = (255 - k) - (ink * (255 - k)) / 255, rounded
+// with its MULDIV255 trick. JPEG CMYK (Adobe) is stored inverted, as PIL's "CMYK;I" assumes.
+inline uint8_t cmyk_channel(uint8_t stored_ink, uint8_t stored_k) {
+  int ink = 255 - stored_ink, nk = stored_k;
+  int tmp = ink * nk + 128;
+  int v = nk - (((tmp >> 8) + tmp) >> 8);
+  return uint8_t(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+bool run_jpeg_decode(JpegDecodeJob* j) {
+  j->cinfo.err = jpeg_std_error(&j->err.pub);
+  j->err.pub.error_exit = jpeg_fail;
+  j->err.pub.emit_message = jpeg_note;
+  if (setjmp(j->err.jump)) {
+    jpeg_destroy_decompress(&j->cinfo);
+    std::free(j->row);
+    std::free(j->pixels);
+    j->row = j->pixels = nullptr;
+    return false;
+  }
+  jpeg_create_decompress(&j->cinfo);
+  jpeg_mem_src(&j->cinfo, j->data, static_cast<unsigned long>(j->size));
+  jpeg_save_markers(&j->cinfo, JPEG_APP0 + 1, 0xFFFF);
+  jpeg_read_header(&j->cinfo, TRUE);
+  j->orientation = jpeg_orientation(&j->cinfo);
+  bool cmyk = j->cinfo.jpeg_color_space == JCS_CMYK || j->cinfo.jpeg_color_space == JCS_YCCK;
+  j->cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;  // libjpeg-turbo expands gray to RGB itself
+  jpeg_start_decompress(&j->cinfo);
+  j->width = j->cinfo.output_width;
+  j->height = j->cinfo.output_height;
+  j->pixels = static_cast<uint8_t*>(std::malloc(size_t(j->width) * size_t(j->height) * 3));
+  if (cmyk) j->row = static_cast<uint8_t*>(std::malloc(size_t(j->width) * 4));
+  if (j->pixels == nullptr || (cmyk && j->row == nullptr)) ERREXIT1(&j->cinfo, JERR_OUT_OF_MEMORY, 0);
+  while (j->cinfo.output_scanline < j->cinfo.output_height) {
+    uint8_t* dst = j->pixels + size_t(j->cinfo.output_scanline) * size_t(j->width) * 3;
+    JSAMPROW row = cmyk ? j->row : dst;
+    if (jpeg_read_scanlines(&j->cinfo, &row, 1) != 1) ERREXIT(&j->cinfo, JERR_INPUT_EOF);
+    if (cmyk)
+      for (int64_t x = 0; x < j->width; ++x) {
+        const uint8_t* s = j->row + 4 * x;
+        dst[3 * x + 0] = cmyk_channel(s[0], s[3]);
+        dst[3 * x + 1] = cmyk_channel(s[1], s[3]);
+        dst[3 * x + 2] = cmyk_channel(s[2], s[3]);
+      }
+  }
+  jpeg_finish_decompress(&j->cinfo);
+  jpeg_destroy_decompress(&j->cinfo);
+  std::free(j->row);
+  j->row = nullptr;
+  return true;
+}
+
+at::Tensor decode_jpeg(const uint8_t* data, size_t size, const char* name, int32_t flags) {
+  JpegDecodeJob job;
+  std::memset(&job, 0, sizeof job);
+  job.data = data;
+  job.size = size;
+  job.orientation = 1;
+  if (!run_jpeg_decode(&job)) throw ImageError(quoted(name) + " is a corrupt or truncated JPEG image: " + job.err.message);
+  auto image = adopt_rgb(job.pixels, job.height, job.width);
+  if (flags & RC_IMAGE_KEEP_ORIENTATION) return image;
+  return apply_orientation(image, job.orientation).contiguous();
+}
+
+// ------------------------------------------------------------------------------------------------
+// PNG decode
+
+struct PngDecodeJob {
+  const uint8_t* data;
+  size_t size, pos;
+  png_structp png;
+  png_infop info;
+  uint8_t* pixels;  // RGB, height * width * 3, malloc'd
+  png_bytep* rows;  // malloc'd
+  int64_t width, height;
+  int orientation;
+  char message[256];
+};
+
+void png_fail(png_structp png, png_const_charp msg) {
+  auto* j = static_cast<PngDecodeJob*>(png_get_error_ptr(png));
+  std::snprintf(j->message, sizeof j->message, "%s", msg);
+  png_longjmp(png, 1);
+}
+
+void png_note(png_structp, png_const_charp) {}  // warnings (e.g. odd sRGB profiles) are tolerated, as PIL does
+
+void png_read_memory(png_structp png, png_bytep out, png_size_t n) {
+  auto* j = static_cast<PngDecodeJob*>(png_get_io_ptr(png));
+  if (j->size - j->pos < n) png_error(png, "unexpected end of file");
+  std::memcpy(out, j->data + j->pos, n);
+  j->pos += n;
+}
+
+bool run_png_decode(PngDecodeJob* j) {
+  j->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, j, png_fail, png_note);
+  if (j->png == nullptr) {
+    std::snprintf(j->message, sizeof j->message, "out of memory");
+    return false;
+  }
+  j->info = png_create_info_struct(j->png);
+  if (j->info == nullptr) {
+    png_destroy_read_struct(&j->png, nullptr, nullptr);
+    std::snprintf(j->message, sizeof j->message, "out of memory");
+    return false;
+  }
+  if (setjmp(png_jmpbuf(j->png))) {
+    png_destroy_read_struct(&j->png, &j->info, nullptr);
+    std::free(j->rows);
+    std::free(j->pixels);
+    j->rows = nullptr;
+    j->pixels = nullptr;
+    return false;
+  }
+  png_set_read_fn(j->png, j, png_read_memory);
+  png_read_info(j->png, j->info);
+#ifdef PNG_eXIf_SUPPORTED
+  // An eXIf chunk before the image data carries the TIFF structure itself (no "Exif\0\0").
+  png_uint_32 exif_len = 0;
+  png_bytep exif = nullptr;
+  if (png_get_eXIf_1(j->png, j->info, &exif_len, &exif) != 0) j->orientation = tiff_orientation(exif, exif_len);
+#endif
+  int color = png_get_color_type(j->png, j->info);
+  png_set_expand(j->png);       // palette -> RGB, gray < 8 bits -> 8 bits, tRNS -> alpha
+  png_set_strip_16(j->png);     // 16 -> 8 bits by the high byte, as PIL unpacks 16-bit RGB
+  png_set_strip_alpha(j->png);  // dropped, not composited: PIL's convert("RGB")
+  if (!(color & PNG_COLOR_MASK_COLOR)) png_set_gray_to_rgb(j->png);
+  png_set_interlace_handling(j->png);
+  png_read_update_info(j->png, j->info);
+  j->width = png_get_image_width(j->png, j->info);
+  j->height = png_get_image_height(j->png, j->info);
+  if (png_get_channels(j->png, j->info) != 3 || png_get_bit_depth(j->png, j->info) != 8 ||
+      png_get_rowbytes(j->png, j->info) != size_t(j->width) * 3)
+    png_error(j->png, "unexpected pixel layout after conversion to 8-bit RGB");
+  j->pixels = static_cast<uint8_t*>(std::malloc(size_t(j->width) * size_t(j->height) * 3));
+  j->rows = static_cast<png_bytep*>(std::malloc(sizeof(png_bytep) * size_t(j->height)));
+  if (j->pixels == nullptr || j->rows == nullptr) png_error(j->png, "out of memory");
+  for (int64_t y = 0; y < j->height; ++y) j->rows[y] = j->pixels + size_t(y) * size_t(j->width) * 3;
+  png_read_image(j->png, j->rows);
+  // The chunks after the image data (IEND, text) are not read: a complete image is accepted as PIL does.
+  png_destroy_read_struct(&j->png, &j->info, nullptr);
+  std::free(j->rows);
+  j->rows = nullptr;
+  return true;
+}
+
+at::Tensor decode_png(const uint8_t* data, size_t size, const char* name, int32_t flags) {
+  PngDecodeJob job;
+  std::memset(&job, 0, sizeof job);
+  job.data = data;
+  job.size = size;
+  job.orientation = 1;
+  if (!run_png_decode(&job)) throw ImageError(quoted(name) + " is a corrupt or truncated PNG image: " + job.message);
+  auto image = adopt_rgb(job.pixels, job.height, job.width);
+  if (flags & RC_IMAGE_KEEP_ORIENTATION) return image;
+  return apply_orientation(image, job.orientation).contiguous();
+}
+
+// ------------------------------------------------------------------------------------------------
+// PNG encode
+
+struct PngEncodeJob {
+  const uint8_t* pixels;
+  int64_t width, height, channels;
+  png_structp png;
+  png_infop info;
+  png_bytep* rows;  // malloc'd
+  Bytes out;        // malloc'd
+  char message[256];
+};
+
+void png_write_fail(png_structp png, png_const_charp msg) {
+  auto* j = static_cast<PngEncodeJob*>(png_get_error_ptr(png));
+  std::snprintf(j->message, sizeof j->message, "%s", msg);
+  png_longjmp(png, 1);
+}
+
+void png_write_memory(png_structp png, png_bytep data, png_size_t n) {
+  auto* j = static_cast<PngEncodeJob*>(png_get_io_ptr(png));
+  if (!bytes_reserve(&j->out, j->out.size + n)) png_error(png, "out of memory");
+  std::memcpy(j->out.data + j->out.size, data, n);
+  j->out.size += n;
+}
+
+void png_flush_memory(png_structp) {}
+
+bool run_png_encode(PngEncodeJob* j) {
+  j->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, j, png_write_fail, png_note);
+  if (j->png == nullptr) return false;
+  j->info = png_create_info_struct(j->png);
+  if (j->info == nullptr) {
+    png_destroy_write_struct(&j->png, nullptr);
+    return false;
+  }
+  if (setjmp(png_jmpbuf(j->png))) {
+    png_destroy_write_struct(&j->png, &j->info);
+    std::free(j->rows);
+    j->rows = nullptr;
+    return false;
+  }
+  png_set_write_fn(j->png, j, png_write_memory, png_flush_memory);
+  png_set_IHDR(j->png, j->info, png_uint_32(j->width), png_uint_32(j->height), 8,
+               j->channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(j->png, j->info);
+  j->rows = static_cast<png_bytep*>(std::malloc(sizeof(png_bytep) * size_t(j->height)));
+  if (j->rows == nullptr) png_error(j->png, "out of memory");
+  for (int64_t y = 0; y < j->height; ++y)
+    j->rows[y] = const_cast<png_bytep>(j->pixels + size_t(y) * size_t(j->width) * size_t(j->channels));
+  png_write_image(j->png, j->rows);
+  png_write_end(j->png, nullptr);
+  png_destroy_write_struct(&j->png, &j->info);
+  std::free(j->rows);
+  j->rows = nullptr;
+  return true;
+}
+
+at::Tensor encode_png(rc_tensor image) {
+  auto in = encoder_input(image, "PNG encoding");
+  if (in.width > 0x7FFFFFFF || in.height > 0x7FFFFFFF) throw std::invalid_argument("image too large for PNG");
+  PngEncodeJob job;
+  std::memset(&job, 0, sizeof job);
+  job.pixels = in.pixels.data_ptr<uint8_t>();
+  job.width = in.width;
+  job.height = in.height;
+  job.channels = in.channels;
+  std::snprintf(job.message, sizeof job.message, "out of memory");
+  bool ok = run_png_encode(&job);
+  at::Tensor out;
+  if (ok) out = bytes_tensor(job.out);  // may throw (allocation); the buffer is freed below either way
+  std::free(job.out.data);
+  if (!ok) throw std::runtime_error(std::string("PNG encoding failed: ") + job.message);
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// JPEG encode
+
+struct JpegDestination {
+  jpeg_destination_mgr pub;  // first member: libjpeg hands back a pointer to it
+  Bytes* out;
+};
+
+void jpeg_dest_init(j_compress_ptr cinfo) {
+  auto* d = reinterpret_cast<JpegDestination*>(cinfo->dest);
+  if (!bytes_reserve(d->out, 1 << 16)) ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 0);
+  d->pub.next_output_byte = d->out->data;
+  d->pub.free_in_buffer = d->out->capacity;
+}
+
+boolean jpeg_dest_grow(j_compress_ptr cinfo) {
+  auto* d = reinterpret_cast<JpegDestination*>(cinfo->dest);
+  size_t used = d->out->capacity;  // libjpeg calls this only when the whole buffer is full
+  if (!bytes_reserve(d->out, used * 2)) ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 0);
+  d->pub.next_output_byte = d->out->data + used;
+  d->pub.free_in_buffer = d->out->capacity - used;
+  return TRUE;
+}
+
+void jpeg_dest_term(j_compress_ptr cinfo) {
+  auto* d = reinterpret_cast<JpegDestination*>(cinfo->dest);
+  d->out->size = d->out->capacity - d->pub.free_in_buffer;
+}
+
+struct JpegEncodeJob {
+  const uint8_t* pixels;
+  int64_t width, height, channels;
+  int quality;
+  jpeg_compress_struct cinfo;
+  JpegError err;
+  JpegDestination dest;
+  Bytes out;  // malloc'd
+};
+
+bool run_jpeg_encode(JpegEncodeJob* j) {
+  j->cinfo.err = jpeg_std_error(&j->err.pub);
+  j->err.pub.error_exit = jpeg_fail;
+  j->err.pub.emit_message = jpeg_quiet;
+  if (setjmp(j->err.jump)) {
+    jpeg_destroy_compress(&j->cinfo);
+    return false;
+  }
+  jpeg_create_compress(&j->cinfo);
+  j->dest.pub.init_destination = jpeg_dest_init;
+  j->dest.pub.empty_output_buffer = jpeg_dest_grow;
+  j->dest.pub.term_destination = jpeg_dest_term;
+  j->dest.out = &j->out;
+  j->cinfo.dest = &j->dest.pub;
+  j->cinfo.image_width = JDIMENSION(j->width);
+  j->cinfo.image_height = JDIMENSION(j->height);
+  j->cinfo.input_components = int(j->channels);
+  j->cinfo.in_color_space = j->channels == 3 ? JCS_RGB : JCS_GRAYSCALE;
+  jpeg_set_defaults(&j->cinfo);
+  jpeg_set_quality(&j->cinfo, j->quality, TRUE);
+  jpeg_start_compress(&j->cinfo, TRUE);
+  while (j->cinfo.next_scanline < j->cinfo.image_height) {
+    JSAMPROW row = const_cast<JSAMPROW>(j->pixels + size_t(j->cinfo.next_scanline) * size_t(j->width) * size_t(j->channels));
+    jpeg_write_scanlines(&j->cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&j->cinfo);
+  jpeg_destroy_compress(&j->cinfo);
+  return true;
+}
+
+at::Tensor encode_jpeg(rc_tensor image, int32_t quality) {
+  if (quality < 1 || quality > 100) throw std::invalid_argument("JPEG quality must be in 1..100, got " + std::to_string(quality));
+  auto in = encoder_input(image, "JPEG encoding");
+  if (in.width > JPEG_MAX_DIMENSION || in.height > JPEG_MAX_DIMENSION)
+    throw std::invalid_argument("JPEG images are limited to " + std::to_string(JPEG_MAX_DIMENSION) + " pixels a side");
+  JpegEncodeJob job;
+  std::memset(&job, 0, sizeof job);
+  job.pixels = in.pixels.data_ptr<uint8_t>();
+  job.width = in.width;
+  job.height = in.height;
+  job.channels = in.channels;
+  job.quality = quality;
+  bool ok = run_jpeg_encode(&job);
+  at::Tensor out;
+  if (ok) out = bytes_tensor(job.out);
+  std::free(job.out.data);
+  if (!ok) throw std::runtime_error(std::string("JPEG encoding failed: ") + job.err.message);
+  return out;
+}
+
+#endif  // RC_HAVE_IMAGE_CODECS
+
+void require_codecs() {
+#ifndef RC_HAVE_IMAGE_CODECS
+  throw std::runtime_error("the native library was built without libjpeg/libpng (install libjpeg62-turbo-dev and libpng-dev, rebuild)");
+#endif
+}
+
+at::Tensor decode_any(const uint8_t* data, size_t size, const char* name, int32_t flags) {
+  require_codecs();
+#ifdef RC_HAVE_IMAGE_CODECS
+  switch (sniff(data, size)) {
+    case RC_IMAGE_JPEG: return decode_jpeg(data, size, name, flags);
+    case RC_IMAGE_PNG: return decode_png(data, size, name, flags);
+    default: break;
+  }
+#endif
+  throw ImageError(quoted(name) + " is not a JPEG or PNG image " + describe_unknown(data, size));
+}
+
+at::Tensor encode(rc_tensor image, bool png, int32_t quality) {
+  require_codecs();
+#ifdef RC_HAVE_IMAGE_CODECS
+  return png ? encode_png(image) : encode_jpeg(image, quality);
+#else
+  return {};
+#endif
+}
+
+}  // namespace
+
+RC_API int32_t rc_image_codecs_available(void) {
+#ifdef RC_HAVE_IMAGE_CODECS
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+RC_API int32_t rc_image_sniff(const uint8_t* data, int64_t size, int32_t* format) {
+  return guard("image_sniff", [&] {
+    if (data == nullptr && size > 0) throw std::invalid_argument("null data");
+    *format = sniff(data, size < 0 ? 0 : size_t(size));
+  });
+}
+
+RC_API int32_t rc_image_read(const char* path, int32_t flags, rc_tensor* out) {
+  return image_guard("image_read", [&] {
+    auto bytes = read_file(path);
+    *out = wrap(decode_any(bytes.data(), bytes.size(), path, flags));
+  });
+}
+
+RC_API int32_t rc_image_decode(const uint8_t* data, int64_t size, const char* name, int32_t flags, rc_tensor* out) {
+  return image_guard("image_decode", [&] {
+    if (size < 0 || (data == nullptr && size > 0)) throw std::invalid_argument("invalid buffer");
+    *out = wrap(decode_any(data, size_t(size), name, flags));
+  });
+}
+
+RC_API int32_t rc_image_resize(rc_tensor image, int64_t out_h, int64_t out_w, int32_t filter, rc_tensor* out) {
+  return guard("image_resize", [&] { *out = wrap(pil_resize(T(image), out_h, out_w, filter)); });
+}
+
+RC_API int32_t rc_image_encode_png(rc_tensor image, rc_tensor* out) {
+  return image_guard("image_encode_png", [&] { *out = wrap(encode(image, true, 0)); });
+}
+
+RC_API int32_t rc_image_encode_jpeg(rc_tensor image, int32_t quality, rc_tensor* out) {
+  return image_guard("image_encode_jpeg", [&] { *out = wrap(encode(image, false, quality)); });
+}
+
+RC_API int32_t rc_image_write_png(rc_tensor image, const char* path) {
+  return image_guard("image_write_png", [&] {
+    auto bytes = encode(image, true, 0);
+    write_file(path, bytes.data_ptr<uint8_t>(), size_t(bytes.numel()));
+  });
+}
+
+RC_API int32_t rc_image_write_jpeg(rc_tensor image, const char* path, int32_t quality) {
+  return image_guard("image_write_jpeg", [&] {
+    auto bytes = encode(image, false, quality);
+    write_file(path, bytes.data_ptr<uint8_t>(), size_t(bytes.numel()));
+  });
+}
