@@ -22,6 +22,8 @@ public static class Program
             DemoCommand.Create(),
             TokenizeCommand.Create(),
             EmbedTextCommand.Create(),
+            EmbedImageCommand.Create(),
+            ClassifyCommand.Create(),
             ConvertCommand.Create(),
         };
         var parse = root.Parse(args);
