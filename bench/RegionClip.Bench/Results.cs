@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace RegionClip.Bench;
+
+/// <summary>One timed case on one side: per-call µs or per-forward ms, every sample kept.</summary>
+internal sealed record CaseResult(string Name, string Unit, double Median, double Min, double[] Samples)
+{
+    /// <summary>Minor page faults of each forward (ResNet cases): fresh pages for large activations cost real time.</summary>
+    public double[]? Faults { get; init; }
+}
+
+/// <summary>What one side (pytorch or csharp) measured; the Python script writes the same shape.</summary>
+internal sealed record SideResult(string Side, string TorchVersion, int Threads, string? OmpNumThreads, List<CaseResult> Cases)
+{
+    /// <summary>Max |logits − PyTorch's saved logits| per input size: C# parity, or PyTorch's own determinism.</summary>
+    public Dictionary<string, Parity>? Parity { get; init; }
+}
+
+internal sealed record Parity(double MaxAbsDiff, double MaxAbsReference);
+
+/// <summary>One child process run: how long it took and how busy the rest of the machine was meanwhile.</summary>
+internal sealed record RunInfo(string Side, int Round, double WallSeconds, double WaitedForQuietSeconds, double? OtherLoadCores);
+
+/// <summary>One row of the comparison table.</summary>
+internal sealed record Comparison(string Name, string Unit, double Pytorch, double Csharp, double Ratio);
+
+internal sealed record BenchReport(
+    string Timestamp,
+    string Machine,
+    int Cores,
+    int Threads,
+    string TorchVersion,
+    int Rounds,
+    double[] LoadBefore,
+    double[] LoadAfter,
+    List<Comparison> Comparisons,
+    Dictionary<string, Parity>? Parity,
+    List<RunInfo> Runs,
+    List<SideResult> Pytorch,
+    List<SideResult> Csharp);
+
+internal static class Json
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static T Read<T>(string path) =>
+        JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options) ?? throw new InvalidDataException($"'{path}' holds no JSON value");
+
+    public static void Write<T>(string path, T value)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
+    }
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""PyTorch side of the RegionCLIP-for-.NET benchmark (run with Debian's /usr/bin/python3, torch 1.13).
+
+  /usr/bin/python3 tools/bench/bench_torch.py --prepare-only --data build/bench
+      writes resnet50.pt (torchvision ResNet-50 state dict, seeded), inputs.pt {x224, x800} and
+      outputs.pt {y224, y800} (PyTorch's logits, for the C# parity check)
+  /usr/bin/python3 tools/bench/bench_torch.py --threads 2 --data build/bench --json build/bench/pytorch.json
+      loads them (preparing first if missing), checks the logits once, times the cases, writes JSON
+
+Cases (batch 1, float32, eval, all under torch.inference_mode()); bench/RegionClip.Bench mirrors
+them one for one, with the same repetitions and warm-up:
+  add_1elem      a + b on two 1-element tensors        (µs per call; median of repeats of N calls)
+  relu_1x1       F.relu on a 1x1 tensor                 (µs per call)
+  resnet50_224   ResNet-50 forward, 1x3x224x224         (ms per forward, median)
+  resnet50_800   ResNet-50 forward, 1x3x800x1216        (ms per forward, median)
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="intra-op threads (default: cores)")
+    p.add_argument("--data", default="build/bench", help="folder for weights, inputs and reference outputs")
+    p.add_argument("--json", default=None, help="write results here (default: print them)")
+    p.add_argument("--prepare-only", action="store_true", help="(re)write weights, inputs and outputs; time nothing")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
+    return p.parse_args()
+
+
+args = parse_args()
+# OpenMP reads this once, when libtorch loads; the orchestrator sets it already.
+os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+
+import torch  # noqa: E402  (after OMP_NUM_THREADS)
+import torch.nn.functional as F  # noqa: E402
+import torchvision  # noqa: E402
+
+SIZES = {"224": (224, 224), "800": (800, 1216)}
+FILES = ("resnet50.pt", "inputs.pt", "outputs.pt")
+
+
+def path(name):
+    return os.path.join(args.data, name)
+
+
+def prepare():
+    """torchvision's ResNet-50 with seeded init; batch-norm statistics randomized so BN is no identity."""
+    torch.manual_seed(0)
+    model = torchvision.models.resnet50()
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                n = m.num_features
+                m.weight.copy_(torch.rand(n, generator=g) * 0.5 + 0.75)
+                m.bias.copy_(torch.randn(n, generator=g) * 0.05)
+                m.running_mean.copy_(torch.randn(n, generator=g) * 0.05)
+                m.running_var.copy_(torch.rand(n, generator=g) * 0.5 + 0.75)
+    model.eval()
+    g = torch.Generator().manual_seed(2)
+    inputs = {f"x{k}": torch.randn(1, 3, h, w, generator=g) for k, (h, w) in SIZES.items()}
+    with torch.no_grad():
+        outputs = {f"y{k}": model(inputs[f"x{k}"]) for k in SIZES}
+    os.makedirs(args.data, exist_ok=True)
+    torch.save(model.state_dict(), path("resnet50.pt"))
+    torch.save(inputs, path("inputs.pt"))
+    torch.save(outputs, path("outputs.pt"))
+    print(f"wrote {', '.join(path(f) for f in FILES)}", file=sys.stderr)
+
+
+def load():
+    model = torchvision.models.resnet50()
+    model.load_state_dict(torch.load(path("resnet50.pt")))
+    return model.eval(), torch.load(path("inputs.pt")), torch.load(path("outputs.pt"))
+
+
+def time_small_op(fn, calls, repeats):
+    for _ in range(calls // 10):
+        fn()
+    per_call = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        per_call.append((time.perf_counter() - t0) / calls * 1e6)
+    return per_call
+
+
+def minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def time_forward(model, x, repeats, warmup):
+    """ms per forward, and the minor page faults of each (fresh pages for big activations)."""
+    for _ in range(warmup):
+        model(x)
+    ms, faults = [], []
+    for _ in range(repeats):
+        f0 = minor_faults()
+        t0 = time.perf_counter()
+        model(x)  # the logits are freed before the clock stops, as in C#
+        ms.append((time.perf_counter() - t0) * 1e3)
+        faults.append(minor_faults() - f0)
+    return ms, faults
+
+
+def case(name, unit, samples, faults=None):
+    c = {"name": name, "unit": unit, "median": statistics.median(samples), "min": min(samples), "samples": samples}
+    if faults is not None:
+        c["faults"] = faults
+    return c
+
+
+def main():
+    if args.prepare_only or not all(os.path.exists(path(f)) for f in FILES):
+        prepare()
+        if args.prepare_only:
+            return
+    torch.set_num_threads(args.threads)
+    model, inputs, expected = load()
+
+    calls = 20_000 if args.quick else 100_000
+    small_repeats = 3 if args.quick else 7
+    cases, parity = [], {}
+    with torch.inference_mode():
+        # One forward per size first, as the C# side does for its parity check.
+        for key in SIZES:
+            y = model(inputs[f"x{key}"])
+            parity[key] = {"max_abs_diff": (y - expected[f"y{key}"]).abs().max().item(),
+                           "max_abs_reference": expected[f"y{key}"].abs().max().item()}
+            del y
+
+        a, b = torch.rand(1), torch.rand(1)
+        x = torch.rand(1, 1)
+        # Expression statements: each result is freed at once, like `op().Dispose()` in C#.
+        cases.append(case("add_1elem", "us", time_small_op(lambda: a + b, calls, small_repeats)))
+        cases.append(case("relu_1x1", "us", time_small_op(lambda: F.relu(x), calls, small_repeats)))
+        cases.append(case("resnet50_224", "ms", *time_forward(model, inputs["x224"], 5 if args.quick else 20, 10)))
+        cases.append(case("resnet50_800", "ms", *time_forward(model, inputs["x800"], 2 if args.quick else 5, 1)))
+
+    result = {
+        "side": "pytorch",
+        "torch_version": torch.__version__,
+        "torchvision_version": torchvision.__version__,
+        "threads": torch.get_num_threads(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "python": sys.version.split()[0],
+        "parity": parity,
+        "cases": cases,
+    }
+    text = json.dumps(result, indent=2)
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
