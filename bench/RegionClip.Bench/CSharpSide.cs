@@ -36,6 +36,8 @@ internal static class CSharpSide
             }
             cases.Add(ForwardCase("resnet50_224", model, inputs["x224"], quick ? 5 : 20, 10));
             cases.Add(ForwardCase("resnet50_800", model, inputs["x800"], quick ? 2 : 5, 1));
+            model.Dispose();
+            cases.AddRange(ClipCases.Run(dataDir, quick, parity));
 
             return new SideResult("csharp", torch.version, torch.get_num_threads(), Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), cases)
             {
@@ -49,7 +51,7 @@ internal static class CSharpSide
         }
     }
 
-    private static Dictionary<string, Tensor> LoadTensors(string path)
+    internal static Dictionary<string, Tensor> LoadTensors(string path)
     {
         var root = torch.load(path);
         if (root is not OrderedDictionary<string, object?> dict || dict.Values.Any(v => v is not Tensor))
@@ -71,7 +73,7 @@ internal static class CSharpSide
             var reference = expected["y" + key];
             var diff = (y - reference).abs().max().item<float>();
             var scale = reference.abs().max().item<float>();
-            result[key] = new Parity(diff, scale);
+            result["resnet50_" + key] = new Parity(diff, scale);
             Console.WriteLine($"parity resnet50_{key}: max |C# - PyTorch| = {diff:E2} (max |logit| {scale:F2})");
         }
         return result;

@@ -90,11 +90,11 @@ internal static class Orchestrator
         foreach (var c in r.Comparisons)
             Console.WriteLine($"{c.Name,-18} {c.Unit,-4} {Fmt(c.Pytorch),10} {Fmt(c.Csharp),10} {c.Ratio,11:F3}{(c.Ratio > 1.05 ? "  > 1.05" : "")}");
         Console.WriteLine("(add_1elem_scoped: C# with a dispose scope per call instead of Dispose(), against the same PyTorch add)");
-        foreach (var name in r.Comparisons.Select(c => c.Name).Where(n => n.StartsWith("resnet", StringComparison.Ordinal)))
-            Console.WriteLine($"minor page faults per forward, {name}: PyTorch {Faults(r.Pytorch, name)}, C# {Faults(r.Csharp, name)} (median, thousands)");
+        foreach (var name in r.Comparisons.Select(c => c.Name).Where(n => n.StartsWith("resnet", StringComparison.Ordinal) || n.StartsWith("clip", StringComparison.Ordinal)))
+            Console.WriteLine($"minor page faults per call, {name}: PyTorch {Faults(r.Pytorch, name)}, C# {Faults(r.Csharp, name)} (median, thousands)");
         if (r.Parity is not null)
             foreach (var (k, p) in r.Parity)
-                Console.WriteLine($"parity resnet50_{k}: max |C# - PyTorch| logits = {p.MaxAbsDiff:G3} (max |logit| {p.MaxAbsReference:F1})");
+                Console.WriteLine($"parity {k}: max |C# - PyTorch| = {p.MaxAbsDiff:G3} (max |reference| {p.MaxAbsReference:F1})");
         if (r.Pytorch[^1].Parity is { } own)
             Console.WriteLine($"(PyTorch rerun vs its saved logits: {string.Join(", ", own.Select(kv => $"{kv.Key}: {kv.Value.MaxAbsDiff:G3}"))})");
     }

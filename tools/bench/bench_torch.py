@@ -13,6 +13,12 @@ them one for one, with the same repetitions and warm-up:
   relu_1x1       F.relu on a 1x1 tensor                 (µs per call)
   resnet50_224   ResNet-50 forward, 1x3x224x224         (ms per forward, median)
   resnet50_800   ResNet-50 forward, 1x3x800x1216        (ms per forward, median)
+  clip_image_b1  CLIP RN50 encode_image, 1x3x224x224    (ms per call, median)
+  clip_image_b32 CLIP RN50 encode_image, 32x3x224x224   (ms per call)
+  clip_text_b81  CLIP RN50 encode_text, 81x77 tokens    (ms per call; one class's 81 prompts)
+The CLIP model is tools/fixtures/clip_reference.py (OpenAI's architecture and key names) with
+RN50's shapes and seeded random weights, written to clip_rn50.pt with clip_io.pt (inputs and
+reference embeddings).
 """
 import argparse
 import json
@@ -42,7 +48,8 @@ import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
 
 SIZES = {"224": (224, 224), "800": (800, 1216)}
-FILES = ("resnet50.pt", "inputs.pt", "outputs.pt")
+FILES = ("resnet50.pt", "inputs.pt", "outputs.pt", "clip_rn50.pt", "clip_io.pt")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 
 
 def path(name):
@@ -71,7 +78,66 @@ def prepare():
     torch.save(model.state_dict(), path("resnet50.pt"))
     torch.save(inputs, path("inputs.pt"))
     torch.save(outputs, path("outputs.pt"))
+    prepare_clip()
     print(f"wrote {', '.join(path(f) for f in FILES)}", file=sys.stderr)
+
+
+def rn50_clip():
+    from clip_reference import CLIP
+    return CLIP(embed_dim=1024, image_resolution=224, vision_layers=(3, 4, 6, 3), vision_width=64, context_length=77,
+                vocab_size=49408, transformer_width=512, transformer_heads=8, transformer_layers=12)
+
+
+def prepare_clip():
+    torch.manual_seed(3)
+    clip = rn50_clip().eval()
+    g = torch.Generator().manual_seed(4)
+    with torch.no_grad():
+        for m in clip.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_var.copy_(torch.rand(m.num_features, generator=g) * 0.5 + 0.75)
+    images = torch.randn(32, 3, 224, 224, generator=g)
+    text = torch.zeros(81, 77, dtype=torch.long)
+    for i in range(81):
+        n = 6 + i % 10  # prompt lengths like "a photo of a {}." with a one-word name
+        text[i, 0] = 49406
+        text[i, 1:n] = torch.randint(1, 49406, (n - 1,), generator=g)
+        text[i, n] = 49407
+    with torch.no_grad():
+        io = {"images": images, "text": text, "image_emb": clip.encode_image(images), "text_emb": clip.encode_text(text)}
+    torch.save(clip.state_dict(), path("clip_rn50.pt"))
+    torch.save(io, path("clip_io.pt"))
+
+
+def time_calls(fn, repeats, warmup):
+    """ms per call (result freed before the clock stops) and minor page faults of each."""
+    for _ in range(warmup):
+        fn()
+    ms, faults = [], []
+    for _ in range(repeats):
+        f0 = minor_faults()
+        t0 = time.perf_counter()
+        fn()
+        ms.append((time.perf_counter() - t0) * 1e3)
+        faults.append(minor_faults() - f0)
+    return ms, faults
+
+
+def clip_cases(quick, parity):
+    clip = rn50_clip()
+    clip.load_state_dict(torch.load(path("clip_rn50.pt")))
+    clip.eval()
+    io = torch.load(path("clip_io.pt"))
+    images32, text = io["images"], io["text"]
+    images1 = images32[:1]
+    for name, got, ref in (("clip_image_b32", clip.encode_image(images32), io["image_emb"]),
+                           ("clip_text_b81", clip.encode_text(text), io["text_emb"])):
+        parity[name] = {"max_abs_diff": (got - ref).abs().max().item(), "max_abs_reference": ref.abs().max().item()}
+    return [
+        case("clip_image_b1", "ms", *time_calls(lambda: clip.encode_image(images1), 3 if quick else 10, 3)),
+        case("clip_image_b32", "ms", *time_calls(lambda: clip.encode_image(images32), 1 if quick else 3, 1)),
+        case("clip_text_b81", "ms", *time_calls(lambda: clip.encode_text(text), 2 if quick else 5, 2)),
+    ]
 
 
 def load():
@@ -132,7 +198,7 @@ def main():
         # One forward per size first, as the C# side does for its parity check.
         for key in SIZES:
             y = model(inputs[f"x{key}"])
-            parity[key] = {"max_abs_diff": (y - expected[f"y{key}"]).abs().max().item(),
+            parity[f"resnet50_{key}"] = {"max_abs_diff": (y - expected[f"y{key}"]).abs().max().item(),
                            "max_abs_reference": expected[f"y{key}"].abs().max().item()}
             del y
 
@@ -143,6 +209,8 @@ def main():
         cases.append(case("relu_1x1", "us", time_small_op(lambda: F.relu(x), calls, small_repeats)))
         cases.append(case("resnet50_224", "ms", *time_forward(model, inputs["x224"], 5 if args.quick else 20, 10)))
         cases.append(case("resnet50_800", "ms", *time_forward(model, inputs["x800"], 2 if args.quick else 5, 1)))
+        del model
+        cases.extend(clip_cases(args.quick, parity))
 
     result = {
         "side": "pytorch",

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using RegionClip.Modeling.Clip;
+using RegionClip.Torch;
+
+namespace RegionClip.Bench;
+
+/// <summary>
+/// CLIP RN50 towers (SPEC §1, random seeded weights written by bench_torch.py): encode_image at
+/// 224 for batch 1 and 32, encode_text for a batch of 81 prompts (one class's ensemble).
+/// </summary>
+internal static class ClipCases
+{
+    public static IEnumerable<CaseResult> Run(string dataDir, bool quick, Dictionary<string, Parity> parity)
+    {
+        using var model = ClipModel.Load(Path.Combine(dataDir, "clip_rn50.pt"));
+        var io = CSharpSide.LoadTensors(Path.Combine(dataDir, "clip_io.pt"));
+        try
+        {
+            var images32 = io["images"];
+            using var images1 = images32.narrow(0, 0, 1);
+            var text = io["text"];
+            Check(parity, "clip_image_b32", model.encode_image(images32), io["image_emb"]);
+            Check(parity, "clip_text_b81", model.encode_text(text), io["text_emb"]);
+            return
+            [
+                Time("clip_image_b1", () => model.encode_image(images1), quick ? 3 : 10, 3),
+                Time("clip_image_b32", () => model.encode_image(images32), quick ? 1 : 3, 1),
+                Time("clip_text_b81", () => model.encode_text(text), quick ? 2 : 5, 2),
+            ];
+        }
+        finally
+        {
+            foreach (var t in io.Values) t.Dispose();
+        }
+    }
+
+    private static void Check(Dictionary<string, Parity> parity, string name, Tensor actual, Tensor expected)
+    {
+        using (actual)
+        using (torch.NewDisposeScope())
+        {
+            var diff = (actual - expected).abs().max().item<float>();
+            var scale = expected.abs().max().item<float>();
+            parity[name] = new Parity(diff, scale);
+            Console.WriteLine($"parity {name}: max |C# - PyTorch| = {diff:E2} (max |reference| {scale:F2})");
+        }
+    }
+
+    private static CaseResult Time(string name, Func<Tensor> call, int repeats, int warmup)
+    {
+        for (int i = 0; i < warmup; i++) call().Dispose();
+        var samples = new double[repeats];
+        var faults = new double[repeats];
+        for (int r = 0; r < repeats; r++)
+        {
+            var f0 = SystemLoad.MinorFaults();
+            long t0 = Stopwatch.GetTimestamp();
+            call().Dispose();
+            samples[r] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            faults[r] = SystemLoad.MinorFaults() - f0;
+        }
+        return new CaseResult(name, "ms", Stats.Median(samples), samples.Min(), samples) { Faults = faults };
+    }
+}
