@@ -1,21 +1,6 @@
 using System.Runtime.CompilerServices;
 
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
-
 namespace RegionClip.Tests;
-
-/// <summary>Fails a test that leaves native tensors alive (tests run one at a time).</summary>
-public abstract class TorchTest : IDisposable
-{
-    private readonly long _baseline = torch.LiveTensorCount;
-
-    public virtual void Dispose()
-    {
-        var live = torch.LiveTensorCount;
-        Assert.True(live == _baseline, $"{GetType().Name} leaked {live - _baseline} native tensor(s)");
-        GC.SuppressFinalize(this);
-    }
-}
 
 /// <summary>Paths to the repository's fixtures and to the team's ../shared folder (optional).</summary>
 public static class Paths
@@ -45,21 +30,4 @@ public static class Paths
     }
 
     public static TempDir TempDir([CallerMemberName] string name = "") => new(name);
-}
-
-public sealed class TempDir : IDisposable
-{
-    public TempDir(string name)
-    {
-        FullName = Path.Combine(Path.GetTempPath(), $"rc-{name}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(FullName);
-    }
-
-    public string FullName { get; }
-    public string File(string name) => Path.Combine(FullName, name);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(FullName, recursive: true); } catch (IOException) { }
-    }
 }

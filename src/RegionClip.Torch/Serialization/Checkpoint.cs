@@ -77,14 +77,24 @@ public static class Checkpoint
     /// <summary>Disposes every tensor inside a loaded value tree.</summary>
     public static void DisposeTree(object? value)
     {
+        foreach (var t in TensorsIn(value)) t.Dispose();
+    }
+
+    /// <summary>Every tensor inside a value tree (dict values, list and tuple items), depth first.</summary>
+    public static IEnumerable<Tensor> TensorsIn(object? value)
+    {
         switch (value)
         {
-            case Tensor t: t.Dispose(); break;
+            case Tensor t:
+                yield return t;
+                break;
             case System.Collections.IDictionary d:
-                foreach (var v in d.Values) DisposeTree(v);
+                foreach (var v in d.Values)
+                    foreach (var t in TensorsIn(v)) yield return t;
                 break;
             case System.Collections.IEnumerable e when value is not string:
-                foreach (var v in e) DisposeTree(v);
+                foreach (var v in e)
+                    foreach (var t in TensorsIn(v)) yield return t;
                 break;
         }
     }

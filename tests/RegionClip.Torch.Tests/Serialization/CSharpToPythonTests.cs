@@ -59,16 +59,7 @@ public class CSharpToPythonTests(ITestOutputHelper output) : TorchTest
 
     private static void Keep(object? tree)
     {
-        switch (tree)
-        {
-            case Tensor t: t.DetachFromDisposeScope(); break;
-            case System.Collections.IDictionary d:
-                foreach (var v in d.Values) Keep(v);
-                break;
-            case System.Collections.IEnumerable e when tree is not string:
-                foreach (var v in e) Keep(v);
-                break;
-        }
+        foreach (var t in Checkpoint.TensorsIn(tree)) t.DetachFromDisposeScope();
     }
 
     /// <summary>What <see cref="Build"/> reads back as: C# tuples become object?[].</summary>

@@ -14,7 +14,7 @@ public sealed class ModifiedResNet : Module<Tensor, Tensor>
 {
     private readonly Conv2d _conv1, _conv2, _conv3;
     private readonly FrozenBatchNorm2d _bn1, _bn2, _bn3;
-    private readonly Stage _layer1, _layer2, _layer3, _layer4;
+    private readonly Sequential _layer1, _layer2, _layer3, _layer4;
 
     public ModifiedResNet(int[] layers, int outputDim, int heads, int inputResolution, int width)
     {
@@ -26,10 +26,10 @@ public sealed class ModifiedResNet : Module<Tensor, Tensor>
         _conv3 = register_module("conv3", new Conv2d(width / 2, width, 3, padding: 1, hasBias: false));
         _bn3 = register_module("bn3", new FrozenBatchNorm2d(width));
         long inplanes = width;
-        _layer1 = register_module("layer1", new Stage(ref inplanes, width, layers[0], 1));
-        _layer2 = register_module("layer2", new Stage(ref inplanes, width * 2, layers[1], 2));
-        _layer3 = register_module("layer3", new Stage(ref inplanes, width * 4, layers[2], 2));
-        _layer4 = register_module("layer4", new Stage(ref inplanes, width * 8, layers[3], 2));
+        _layer1 = register_module("layer1", Stage(ref inplanes, width, layers[0], 1));
+        _layer2 = register_module("layer2", Stage(ref inplanes, width * 2, layers[1], 2));
+        _layer3 = register_module("layer3", Stage(ref inplanes, width * 4, layers[2], 2));
+        _layer4 = register_module("layer4", Stage(ref inplanes, width * 8, layers[3], 2));
         AttnPool = register_module("attnpool", new AttentionPool2d(inputResolution / 32, width * 32, heads, outputDim));
     }
 
@@ -59,30 +59,15 @@ public sealed class ModifiedResNet : Module<Tensor, Tensor>
         return AttnPool.forward(_layer4.forward(Res4(x))).MoveToOuterScope();
     }
 
-    /// <summary>One stage of bottlenecks, children named "0", "1", … as PyTorch's Sequential.</summary>
-    private sealed class Stage : Module<Tensor, Tensor>
+    /// <summary>One stage of bottlenecks (stride on the first), children "0", "1", … as in PyTorch.</summary>
+    private static Sequential Stage(ref long inplanes, long planes, int blocks, long stride)
     {
-        private readonly List<Bottleneck> _blocks = new();
-
-        public Stage(ref long inplanes, long planes, int blocks, long stride)
+        var stage = new Sequential();
+        for (int i = 0; i < blocks; i++)
         {
-            for (int i = 0; i < blocks; i++)
-            {
-                _blocks.Add(register_module(i.ToString(System.Globalization.CultureInfo.InvariantCulture), new Bottleneck(inplanes, planes, i == 0 ? stride : 1)));
-                inplanes = planes * Bottleneck.Expansion;
-            }
+            stage.append(new Bottleneck(inplanes, planes, i == 0 ? stride : 1));
+            inplanes = planes * Bottleneck.Expansion;
         }
-
-        public override Tensor forward(Tensor x)
-        {
-            var h = x;
-            foreach (var b in _blocks)
-            {
-                var next = b.forward(h);
-                if (!ReferenceEquals(h, x)) h.Dispose();
-                h = next;
-            }
-            return ReferenceEquals(h, x) ? x.alias() : h;
-        }
+        return stage;
     }
 }
