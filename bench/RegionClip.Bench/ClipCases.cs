@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RegionClip.Modeling.Clip;
 using RegionClip.Torch;
 
@@ -23,9 +22,9 @@ internal static class ClipCases
             Check(parity, "clip_text_b81", model.encode_text(text), io["text_emb"]);
             return
             [
-                Time("clip_image_b1", () => model.encode_image(images1), quick ? 3 : 10, 3),
-                Time("clip_image_b32", () => model.encode_image(images32), quick ? 1 : 3, 1),
-                Time("clip_text_b81", () => model.encode_text(text), quick ? 2 : 5, 2),
+                CSharpSide.TimeCalls("clip_image_b1", () => model.encode_image(images1), quick ? 3 : 10, 3),
+                CSharpSide.TimeCalls("clip_image_b32", () => model.encode_image(images32), quick ? 1 : 3, 1),
+                CSharpSide.TimeCalls("clip_text_b81", () => model.encode_text(text), quick ? 2 : 5, 2),
             ];
         }
         finally
@@ -44,21 +43,5 @@ internal static class ClipCases
             parity[name] = new Parity(diff, scale);
             Console.WriteLine($"parity {name}: max |C# - PyTorch| = {diff:E2} (max |reference| {scale:F2})");
         }
-    }
-
-    private static CaseResult Time(string name, Func<Tensor> call, int repeats, int warmup)
-    {
-        for (int i = 0; i < warmup; i++) call().Dispose();
-        var samples = new double[repeats];
-        var faults = new double[repeats];
-        for (int r = 0; r < repeats; r++)
-        {
-            var f0 = SystemLoad.MinorFaults();
-            long t0 = Stopwatch.GetTimestamp();
-            call().Dispose();
-            samples[r] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            faults[r] = SystemLoad.MinorFaults() - f0;
-        }
-        return new CaseResult(name, "ms", Stats.Median(samples), samples.Min(), samples) { Faults = faults };
     }
 }

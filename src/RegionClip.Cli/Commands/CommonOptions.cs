@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
 using RegionClip.Text;
 using RegionClip.Torch;
 
@@ -31,5 +33,15 @@ internal static class CommonOptions
         return rows;
     }
 
-    internal static double Norm(float[] v) => Math.Sqrt(v.Sum(x => (double)x * x));
+    /// <summary>The embed-* verbs' output: a table of label, dimension and norm on stderr; rows as JSON.</summary>
+    internal static void WriteEmbeddings(string labelHeader, IReadOnlyList<string> labels, Tensor embeddings, string modelName, string? outPath)
+    {
+        var rows = Rows(embeddings);
+        var table = new Table().AddColumns(labelHeader, "dim", "norm");
+        for (int i = 0; i < labels.Count; i++)
+            table.AddRow(Markup.Escape(labels[i]), rows[i].Length.ToString(CultureInfo.InvariantCulture),
+                Math.Sqrt(rows[i].Sum(x => (double)x * x)).ToString("F4", CultureInfo.InvariantCulture));
+        CliOutput.Human.Write(table);
+        CliOutput.WriteJson(new { model = modelName, embeddings = rows }, outPath);
+    }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using RegionClip.Modeling.Clip;
-using Spectre.Console;
 
 namespace RegionClip.Cli.Commands;
 
@@ -20,12 +19,7 @@ internal static class EmbedImageCommand
             var paths = pr.GetValue(images)!;
             using var clip = ClipModel.Load(pr.GetValue(model)!);
             using var emb = new ImageEncoder(clip).EncodeFiles(paths);
-            var rows = CommonOptions.Rows(emb);
-            var table = new Table().AddColumns("image", "dim", "norm");
-            for (int i = 0; i < paths.Length; i++)
-                table.AddRow(Markup.Escape(paths[i]), rows[i].Length.ToString(System.Globalization.CultureInfo.InvariantCulture), CommonOptions.Norm(rows[i]).ToString("F4", System.Globalization.CultureInfo.InvariantCulture));
-            CliOutput.Human.Write(table);
-            CliOutput.WriteJson(new { model = clip.Config.Name, embeddings = rows }, pr.GetValue(output));
+            CommonOptions.WriteEmbeddings("image", paths, emb, clip.Config.Name, pr.GetValue(output));
             return 0;
         }));
         return cmd;

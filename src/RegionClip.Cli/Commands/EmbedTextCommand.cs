@@ -1,7 +1,6 @@
 using System.CommandLine;
 using RegionClip.Modeling.Clip;
 using RegionClip.Text;
-using Spectre.Console;
 
 namespace RegionClip.Cli.Commands;
 
@@ -23,12 +22,7 @@ internal static class EmbedTextCommand
             var tokenizer = ClipTokenizer.Load(VocabularyLocator.Resolve(pr.GetValue(vocab)));
             var all = pr.GetValue(texts)!;
             using var emb = new TextEncoder(clip, tokenizer).Encode(all);
-            var rows = CommonOptions.Rows(emb);
-            var table = new Table().AddColumns("text", "dim", "norm");
-            for (int i = 0; i < all.Length; i++)
-                table.AddRow(Markup.Escape(all[i]), rows[i].Length.ToString(System.Globalization.CultureInfo.InvariantCulture), CommonOptions.Norm(rows[i]).ToString("F4", System.Globalization.CultureInfo.InvariantCulture));
-            CliOutput.Human.Write(table);
-            CliOutput.WriteJson(new { model = clip.Config.Name, embeddings = rows }, pr.GetValue(output));
+            CommonOptions.WriteEmbeddings("text", all, emb, clip.Config.Name, pr.GetValue(output));
             return 0;
         }));
         return cmd;

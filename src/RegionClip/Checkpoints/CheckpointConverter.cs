@@ -24,8 +24,6 @@ public static class CheckpointConverter
         if (Path.GetFullPath(input) == Path.GetFullPath(output))
             throw new ArgumentException($"--out must differ from --in ('{input}')");
         var kind = Checkpoint.Identify(input);
-        if (kind == CheckpointKind.LegacyPickle)
-            throw new InvalidDataException($"'{input}' uses the legacy (pre-1.6) torch.save format; re-save it in Python with torch.save(torch.load(f), f2)");
 
         var original = Checkpoint.LoadStateDict(input, halfToFloat: false);
         try

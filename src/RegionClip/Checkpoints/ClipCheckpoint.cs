@@ -40,8 +40,6 @@ public sealed class ClipCheckpoint : IDisposable
     public static ClipCheckpoint Load(string path)
     {
         var fileKind = Checkpoint.Identify(path);
-        if (fileKind == CheckpointKind.LegacyPickle)
-            throw new InvalidDataException($"'{path}' uses the legacy (pre-1.6) torch.save format; re-save it in Python with torch.save(torch.load(f), f2)");
         var root = torch.load(path, halfToFloat: true);
         try
         {

@@ -13,28 +13,12 @@ public sealed class TextEncoder(ClipModel model, ClipTokenizer tokenizer, int ba
     public Tensor Encode(IReadOnlyList<string> texts, Truncation truncation = Truncation.KeepEnd, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         if (texts.Count == 0) throw new ArgumentException("no texts to encode");
-        var ctx = Model.Config.ContextLength;
-        var parts = new List<Tensor>();
-        try
-        {
-            using var _ = torch.inference_mode();
-            for (int start = 0; start < texts.Count; start += batchSize)
-            {
-                cancel.ThrowIfCancellationRequested();
-                var batch = texts.Skip(start).Take(batchSize).ToList();
-                var ids = Tokenizer.Tokenize(batch, ctx, truncation);
-                using var scope = torch.NewDisposeScope();
-                var tokens = torch.tensor(ids);
-                CheckVocabulary(tokens);
-                parts.Add(Model.encode_text(tokens).MoveToOuterScope());
-                progress?.Report(Math.Min(start + batchSize, texts.Count));
-            }
-            return parts.Count == 1 ? parts[0].alias() : torch.cat(parts);
-        }
-        finally
-        {
-            foreach (var p in parts) p.Dispose();
-        }
+        // Every sequence holds the start token (49406), so a smaller vocabulary can never fit.
+        if (Model.Config.VocabSize < ClipTokenizer.VocabularySize)
+            throw new ArgumentException($"the model's vocabulary has {Model.Config.VocabSize} entries but the CLIP tokenizer produces ids up to {ClipTokenizer.VocabularySize - 1}: vocabulary file and model do not match");
+        return Batching.Encode(texts.Count, batchSize, (start, count) =>
+            Model.encode_text(torch.tensor(Tokenizer.Tokenize(texts.Skip(start).Take(count).ToList(), Model.Config.ContextLength, truncation))),
+            progress, cancel);
     }
 
     /// <summary>
@@ -48,12 +32,5 @@ public sealed class TextEncoder(ClipModel model, ClipTokenizer tokenizer, int ba
         using var scope = torch.NewDisposeScope();
         var all = Encode(prompts, Truncation.Cut, progress is null ? null : new Progress<int>(n => progress.Report(n / k)), cancel);
         return all.view(names.Count, k, -1).mean(1).MoveToOuterScope();
-    }
-
-    private void CheckVocabulary(Tensor tokens)
-    {
-        using var max = tokens.max();
-        if (max.item<long>() >= Model.Config.VocabSize)
-            throw new ArgumentException($"the tokenizer produced id {max.item<long>()} but the model's vocabulary has {Model.Config.VocabSize} entries: vocabulary file and model do not match");
     }
 }
