@@ -11,7 +11,7 @@ namespace RegionClip.Bench;
 /// </summary>
 internal static class CSharpSide
 {
-    public static SideResult Run(int threads, string dataDir, bool quick)
+    public static SideResult Run(int threads, string dataDir, bool quick, string? only = null)
     {
         torch.set_num_threads(threads);
         using var model = ResNet50.Load(Path.Combine(dataDir, "resnet50.pt"));
@@ -21,23 +21,29 @@ internal static class CSharpSide
         {
             expected = LoadTensors(Path.Combine(dataDir, "outputs.pt"));
             using var mode = torch.inference_mode();
-            var parity = CheckParity(model, inputs, expected);
+            bool Wanted(string group) => only is null || only == group;
+            var parity = Wanted("resnet") ? CheckParity(model, inputs, expected) : [];
 
             int calls = quick ? 20_000 : 100_000;
             int smallRepeats = quick ? 3 : 7;
             var cases = new List<CaseResult>();
-            using (var a = torch.rand(1))
-            using (var b = torch.rand(1))
-            using (var x = torch.rand(1, 1))
+            if (Wanted("ops"))
             {
+                using var a = torch.rand(1);
+                using var b = torch.rand(1);
+                using var x = torch.rand(1, 1);
                 cases.Add(Case("add_1elem", "us", TimeSmallOp(() => a + b, calls, smallRepeats)));
                 cases.Add(Case("relu_1x1", "us", TimeSmallOp(() => F.relu(x), calls, smallRepeats)));
                 cases.Add(Case("add_1elem_scoped", "us", TimeScopedAdd(a, b, calls, smallRepeats)));
             }
-            cases.Add(ForwardCase("resnet50_224", model, inputs["x224"], quick ? 5 : 20, 10));
-            cases.Add(ForwardCase("resnet50_800", model, inputs["x800"], quick ? 2 : 5, 1));
+            if (Wanted("resnet"))
+            {
+                cases.Add(ForwardCase("resnet50_224", model, inputs["x224"], quick ? 5 : 20, 10));
+                cases.Add(ForwardCase("resnet50_800", model, inputs["x800"], quick ? 2 : 5, 1));
+            }
             model.Dispose();
-            cases.AddRange(ClipCases.Run(dataDir, quick, parity));
+            if (Wanted("clip")) cases.AddRange(ClipCases.Run(dataDir, quick, parity));
+            if (Wanted("regions")) cases.AddRange(RegionCases.Run(dataDir, quick, parity));
 
             return new SideResult("csharp", torch.version, torch.get_num_threads(), Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), cases)
             {

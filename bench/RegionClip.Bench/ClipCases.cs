@@ -33,7 +33,7 @@ internal static class ClipCases
         }
     }
 
-    private static void Check(Dictionary<string, Parity> parity, string name, Tensor actual, Tensor expected)
+    internal static void Check(Dictionary<string, Parity> parity, string name, Tensor actual, Tensor expected)
     {
         using (actual)
         using (torch.NewDisposeScope())

@@ -25,12 +25,14 @@ internal static class Orchestrator
             var pyJson = Path.Combine(o.DataDir, $"pytorch.{r}.json");
             List<string> pyArgs = [script, "--threads", Str(o.Threads), "--data", o.DataDir, "--json", pyJson];
             if (o.Quick) pyArgs.Add("--quick");
+            if (o.Only is not null) pyArgs.AddRange(["--only", o.Only]);
             runs.Add(Measured(o, "pytorch", r, o.Python, pyArgs));
             pytorch.Add(Json.Read<SideResult>(pyJson));
 
             var csJson = Path.Combine(o.DataDir, $"csharp.{r}.json");
             List<string> csArgs = [.. selfPrefix, "measure", "--threads", Str(o.Threads), "--data", o.DataDir, "--json", csJson];
             if (o.Quick) csArgs.Add("--quick");
+            if (o.Only is not null) csArgs.AddRange(["--only", o.Only]);
             runs.Add(Measured(o, "csharp", r, self, csArgs));
             csharp.Add(Json.Read<SideResult>(csJson));
         }
@@ -90,6 +92,8 @@ internal static class Orchestrator
         foreach (var c in r.Comparisons)
             Console.WriteLine($"{c.Name,-18} {c.Unit,-4} {Fmt(c.Pytorch),10} {Fmt(c.Csharp),10} {c.Ratio,11:F3}{(c.Ratio > 1.05 ? "  > 1.05" : "")}");
         Console.WriteLine("(add_1elem_scoped: C# with a dispose scope per call instead of Dispose(), against the same PyTorch add)");
+        if (r.Comparisons.FirstOrDefault(c => c.Name == "region_300") is { } region && r.Comparisons.FirstOrDefault(c => c.Name == "crop_clip_300") is { } crop)
+            Console.WriteLine($"region features vs crop-then-CLIP, 300 boxes: {crop.Pytorch / region.Pytorch:F1}x faster in PyTorch, {crop.Csharp / region.Csharp:F1}x in C# (C# regions vs PyTorch crops: {crop.Pytorch / region.Csharp:F1}x)");
         foreach (var name in r.Comparisons.Select(c => c.Name).Where(n => n.StartsWith("resnet", StringComparison.Ordinal) || n.StartsWith("clip", StringComparison.Ordinal)))
             Console.WriteLine($"minor page faults per call, {name}: PyTorch {Faults(r.Pytorch, name)}, C# {Faults(r.Csharp, name)} (median, thousands)");
         if (r.Parity is not null)

@@ -3,11 +3,11 @@ using RegionClip.Bench;
 
 // RegionClip.Bench — C# vs PyTorch on the same libtorch, same machine, same thread count.
 //   bench   [--threads N] [--rounds R] [--quick] [--python PATH] [--data DIR] [--out FILE]
-//           [--quiet-threshold CORES] [--max-wait SECONDS]
+//           [--quiet-threshold CORES] [--max-wait SECONDS] [--only ops|resnet|clip|regions]
 //           writes the weights and inputs with tools/bench/bench_torch.py, then R rounds of
 //           PyTorch then C#, each side in a fresh process with OMP_NUM_THREADS=N, each started
 //           on a quiet machine; prints the table and writes the JSON report.
-//   measure --threads N --data DIR [--json FILE] [--quick]
+//   measure --threads N --data DIR [--json FILE] [--quick] [--only GROUP]
 //           the C# side alone, on the weights and inputs the Python script wrote.
 
 try
@@ -28,7 +28,7 @@ catch (ArgumentException e)
 
 static int Measure(Options o)
 {
-    var result = CSharpSide.Run(o.Threads, o.DataDir, o.Quick);
+    var result = CSharpSide.Run(o.Threads, o.DataDir, o.Quick, o.Only);
     if (o.JsonPath is null) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, Json.Options));
     else Json.Write(o.JsonPath, result);
     return 0;
@@ -36,14 +36,14 @@ static int Measure(Options o)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RegionClip.Bench bench [--threads N] [--rounds R] [--quick] [--python PATH] [--data DIR] [--out FILE] [--quiet-threshold CORES] [--max-wait SECONDS]");
-    Console.Error.WriteLine("       RegionClip.Bench measure --threads N --data DIR [--json FILE] [--quick]");
+    Console.Error.WriteLine("usage: RegionClip.Bench bench [--threads N] [--rounds R] [--quick] [--python PATH] [--data DIR] [--out FILE] [--quiet-threshold CORES] [--max-wait SECONDS] [--only ops|resnet|clip|regions]");
+    Console.Error.WriteLine("       RegionClip.Bench measure --threads N --data DIR [--json FILE] [--quick] [--only GROUP]");
     return 2;
 }
 
 internal sealed record Options(
     string Verb, int Threads, int Rounds, bool Quick, string Python, string DataDir, string? JsonPath, string OutPath,
-    double QuietThreshold, double MaxWaitSeconds)
+    double QuietThreshold, double MaxWaitSeconds, string? Only = null)
 {
     public static Options Parse(string[] args)
     {
@@ -67,10 +67,13 @@ internal sealed record Options(
                 case "--out": o = o with { OutPath = Path.GetFullPath(Next()) }; break;
                 case "--quiet-threshold": o = o with { QuietThreshold = Real() }; break;
                 case "--max-wait": o = o with { MaxWaitSeconds = Real() }; break;
+                case "--only": o = o with { Only = Next() }; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
         if (o.Quick && !roundsGiven) o = o with { Rounds = 1 };
+        if (o.Only is not null && o.Only is not ("ops" or "resnet" or "clip" or "regions"))
+            throw new ArgumentException($"--only takes ops, resnet, clip or regions, not '{o.Only}'");
         if (o.Threads < 1 || o.Rounds < 1) throw new ArgumentException("--threads and --rounds must be at least 1");
         return o;
     }

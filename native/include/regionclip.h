@@ -232,6 +232,8 @@ int32_t rc_tensor_is_inference(rc_tensor a, int32_t* out);
 #include "regionclip_serialize.h"
 /* image codecs (see image.cpp) */
 #include "regionclip_image.h"
+/* RoIAlign and NMS kernels (see roi_align.cpp, nms.cpp) */
+#include "regionclip_vision.h"
 
 #ifdef __cplusplus
 }

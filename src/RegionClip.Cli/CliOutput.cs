@@ -15,10 +15,17 @@ internal static class CliOutput
     };
 
     /// <summary>Spectre console over the current stderr (looked up each time, so redirection is honoured).</summary>
-    internal static IAnsiConsole Human => AnsiConsole.Create(new AnsiConsoleSettings
+    internal static IAnsiConsole Human
     {
-        Out = new AnsiConsoleOutput(Console.Error),
-    });
+        get
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            // Redirected, Spectre assumes 80 columns and wraps long messages (paths) mid-token; a log
+            // or a pipe should get each message on one line.
+            if (Console.IsErrorRedirected || Console.Error is not StreamWriter) console.Profile.Width = 4096;
+            return console;
+        }
+    }
 
     internal static void WriteJson(object value, string? outPath)
     {

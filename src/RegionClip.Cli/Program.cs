@@ -25,6 +25,11 @@ public static class Program
             EmbedImageCommand.Create(),
             ClassifyCommand.Create(),
             ConvertCommand.Create(),
+            ExtractConceptsCommand.Create(),
+            ExtractRegionsCommand.Create(),
+            DetectCommand.Create(),
+            SynthCommand.Create(),
+            EvaluateCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.GetValue(threads) is int n) RegionClip.Torch.torch.set_num_threads(n);

@@ -16,6 +16,10 @@ them one for one, with the same repetitions and warm-up:
   clip_image_b1  CLIP RN50 encode_image, 1x3x224x224    (ms per call, median)
   clip_image_b32 CLIP RN50 encode_image, 32x3x224x224   (ms per call)
   clip_text_b81  CLIP RN50 encode_text, 81x77 tokens    (ms per call; one class's 81 prompts)
+  region_300     RegionCLIP region features: CLIP RN50 res4 of a 1x3x800x1216 image, roi_align (aligned,
+                 adaptive, 14x14) of 300 boxes, layer4 + attnpool   (ms per image)
+  crop_clip_300  crop-then-CLIP for the same 300 boxes: each box cropped from the image tensor, resized
+                 to 224x224 (bilinear), encode_image in batches of 32 (ms per image)
 The CLIP model is tools/fixtures/clip_reference.py (OpenAI's architecture and key names) with
 RN50's shapes and seeded random weights, written to clip_rn50.pt with clip_io.pt (inputs and
 reference embeddings).
@@ -36,6 +40,7 @@ def parse_args():
     p.add_argument("--json", default=None, help="write results here (default: print them)")
     p.add_argument("--prepare-only", action="store_true", help="(re)write weights, inputs and outputs; time nothing")
     p.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
+    p.add_argument("--only", default=None, help="run one group of cases: ops, resnet, clip or regions")
     return p.parse_args()
 
 
@@ -48,7 +53,7 @@ import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
 
 SIZES = {"224": (224, 224), "800": (800, 1216)}
-FILES = ("resnet50.pt", "inputs.pt", "outputs.pt", "clip_rn50.pt", "clip_io.pt")
+FILES = ("resnet50.pt", "inputs.pt", "outputs.pt", "clip_rn50.pt", "clip_io.pt", "regions_io.pt")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 
 
@@ -107,6 +112,51 @@ def prepare_clip():
         io = {"images": images, "text": text, "image_emb": clip.encode_image(images), "text_emb": clip.encode_text(text)}
     torch.save(clip.state_dict(), path("clip_rn50.pt"))
     torch.save(io, path("clip_io.pt"))
+    prepare_regions(clip, g)
+
+
+def prepare_regions(clip, g):
+    """300 random boxes (8 to 600 px a side) on an 800x1216 image and their region embeddings."""
+    h, w = SIZES["800"]
+    image = torch.randn(1, 3, h, w, generator=g)
+    wh = 8 + torch.rand(300, 2, generator=g) * 592
+    xy = torch.rand(300, 2, generator=g) * (torch.tensor([w, h]) - wh)
+    boxes = torch.cat([xy, xy + wh], 1)
+    with torch.no_grad():
+        emb = region_features(clip, image, boxes)
+    torch.save({"image": image, "boxes": boxes, "emb": emb}, path("regions_io.pt"))
+
+
+def region_features(clip, image, boxes):
+    from torchvision.ops import roi_align
+    v = clip.visual
+    res4 = v.layer3(v.layer2(v.layer1(v.stem(image))))
+    pooled = roi_align(res4, [boxes], output_size=14, spatial_scale=1 / 16, sampling_ratio=0, aligned=True)
+    return v.attnpool(v.layer4(pooled))
+
+
+def crop_then_clip(clip, image, boxes):
+    crops = []
+    for x1, y1, x2, y2 in boxes.round().long().tolist():
+        crop = image[:, :, y1:max(y2, y1 + 1), x1:max(x2, x1 + 1)]
+        crops.append(F.interpolate(crop, size=(224, 224), mode="bilinear", align_corners=False))
+    crops = torch.cat(crops)
+    return torch.cat([clip.encode_image(crops[i:i + 32]) for i in range(0, len(crops), 32)])
+
+
+def region_cases(quick, parity):
+    clip = rn50_clip()
+    clip.load_state_dict(torch.load(path("clip_rn50.pt")))
+    clip.eval()
+    io = torch.load(path("regions_io.pt"))
+    image, boxes = io["image"], io["boxes"]
+    got = region_features(clip, image, boxes)
+    parity["region_300"] = {"max_abs_diff": (got - io["emb"]).abs().max().item(), "max_abs_reference": io["emb"].abs().max().item()}
+    del got
+    return [
+        case("region_300", "ms", *time_calls(lambda: region_features(clip, image, boxes), 2 if quick else 5, 1)),
+        case("crop_clip_300", "ms", *time_calls(lambda: crop_then_clip(clip, image, boxes), 1, 0 if quick else 1)),
+    ]
 
 
 def time_calls(fn, repeats, warmup):
@@ -194,23 +244,32 @@ def main():
     calls = 20_000 if args.quick else 100_000
     small_repeats = 3 if args.quick else 7
     cases, parity = [], {}
-    with torch.inference_mode():
-        # One forward per size first, as the C# side does for its parity check.
-        for key in SIZES:
-            y = model(inputs[f"x{key}"])
-            parity[f"resnet50_{key}"] = {"max_abs_diff": (y - expected[f"y{key}"]).abs().max().item(),
-                           "max_abs_reference": expected[f"y{key}"].abs().max().item()}
-            del y
 
-        a, b = torch.rand(1), torch.rand(1)
-        x = torch.rand(1, 1)
-        # Expression statements: each result is freed at once, like `op().Dispose()` in C#.
-        cases.append(case("add_1elem", "us", time_small_op(lambda: a + b, calls, small_repeats)))
-        cases.append(case("relu_1x1", "us", time_small_op(lambda: F.relu(x), calls, small_repeats)))
-        cases.append(case("resnet50_224", "ms", *time_forward(model, inputs["x224"], 5 if args.quick else 20, 10)))
-        cases.append(case("resnet50_800", "ms", *time_forward(model, inputs["x800"], 2 if args.quick else 5, 1)))
+    def wanted(group):
+        return args.only is None or args.only == group
+
+    with torch.inference_mode():
+        if wanted("resnet"):
+            # One forward per size first, as the C# side does for its parity check.
+            for key in SIZES:
+                y = model(inputs[f"x{key}"])
+                parity[f"resnet50_{key}"] = {"max_abs_diff": (y - expected[f"y{key}"]).abs().max().item(),
+                               "max_abs_reference": expected[f"y{key}"].abs().max().item()}
+                del y
+        if wanted("ops"):
+            a, b = torch.rand(1), torch.rand(1)
+            x = torch.rand(1, 1)
+            # Expression statements: each result is freed at once, like `op().Dispose()` in C#.
+            cases.append(case("add_1elem", "us", time_small_op(lambda: a + b, calls, small_repeats)))
+            cases.append(case("relu_1x1", "us", time_small_op(lambda: F.relu(x), calls, small_repeats)))
+        if wanted("resnet"):
+            cases.append(case("resnet50_224", "ms", *time_forward(model, inputs["x224"], 5 if args.quick else 20, 10)))
+            cases.append(case("resnet50_800", "ms", *time_forward(model, inputs["x800"], 2 if args.quick else 5, 1)))
         del model
-        cases.extend(clip_cases(args.quick, parity))
+        if wanted("clip"):
+            cases.extend(clip_cases(args.quick, parity))
+        if wanted("regions"):
+            cases.extend(region_cases(args.quick, parity))
 
     result = {
         "side": "pytorch",

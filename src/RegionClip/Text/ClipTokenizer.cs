@@ -18,17 +18,25 @@ public enum Truncation
 }
 
 /// <summary>
-/// CLIP's byte-level BPE tokenizer over the official merges file (bpe_simple_vocab_16e6.txt[.gz]).
+/// CLIP's byte-level BPE tokenizer over a merges file: the official bpe_simple_vocab_16e6.txt[.gz]
+/// (its first 48,894 merges, ids as OpenAI's) or a smaller one in the same format, such as the
+/// synthetic world's. The vocabulary is, in CLIP's order, the 256 byte symbols, the 256 byte
+/// symbols + "&lt;/w&gt;", one entry per merge, then start and end of text.
 /// Cleaning follows the official one with ftfy replaced by Unicode NFC normalisation.
 /// Thread-safe.
 /// </summary>
 public sealed partial class ClipTokenizer
 {
     public const int ContextLength = 77;
+    /// <summary>Start-of-text id of the official vocabulary (<see cref="StartOfTextId"/> for any file).</summary>
     public const int StartOfText = 49406;
+    /// <summary>End-of-text id of the official vocabulary (<see cref="EndOfTextId"/> for any file).</summary>
     public const int EndOfText = 49407;
+    /// <summary>Size of the official vocabulary (<see cref="VocabularyCount"/> for any file).</summary>
     public const int VocabularySize = 49408;
+    /// <summary>The official tokenizer reads this many merges; a longer file is cut here, as OpenAI's code does.</summary>
     private const int MergeCount = 49152 - 256 - 2;
+    private const string OfficialHeader = "\"bpe_simple_vocab_16e6.txt#version";
 
     private readonly Dictionary<(string, string), int> _ranks;
     private readonly Dictionary<string, int> _ids;
@@ -44,6 +52,15 @@ public sealed partial class ClipTokenizer
 
     /// <summary>Where this tokenizer's merges came from.</summary>
     public string Source { get; private init; } = "";
+
+    /// <summary>Id of "&lt;|startoftext|&gt;": 49406 for the official file, 512 + merges in general.</summary>
+    public int StartOfTextId => _ids.Count - 2;
+
+    /// <summary>Id of "&lt;|endoftext|&gt;", the last id.</summary>
+    public int EndOfTextId => _ids.Count - 1;
+
+    /// <summary>Number of ids (a text model's token embedding needs at least this many rows).</summary>
+    public int VocabularyCount => _ids.Count;
 
     /// <summary>Reads the merges file (gzip or plain UTF-8 text).</summary>
     public static ClipTokenizer Load(string path)
@@ -70,27 +87,36 @@ public sealed partial class ClipTokenizer
 
     internal static ClipTokenizer FromMergeLines(string[] lines, string source)
     {
-        // Line 0 is the "#version" header; the next 48,894 lines are the merges in rank order.
-        if (lines.Length < MergeCount + 1 || !lines[0].StartsWith("\"bpe_simple_vocab_16e6.txt#version", StringComparison.Ordinal) && !lines[0].StartsWith("#version", StringComparison.Ordinal))
-            throw new InvalidDataException($"'{source}' is not a CLIP BPE merges file: expected a '#version' header and at least {MergeCount} merges, found {lines.Length} lines starting with '{Truncate(lines[0])}'. {VocabularyLocator.WhereToGetIt}");
-        var ranks = new Dictionary<(string, string), int>(MergeCount);
-        var ids = new Dictionary<string, int>(VocabularySize, StringComparer.Ordinal);
+        // Line 0 is the "#version" header; the merges follow in rank order. The official file holds
+        // more than OpenAI reads, so it is cut at 48,894 and must have at least that many.
+        bool official = lines[0].StartsWith(OfficialHeader, StringComparison.Ordinal);
+        if (!official && !lines[0].StartsWith("#version", StringComparison.Ordinal))
+            throw new InvalidDataException($"'{source}' is not a CLIP BPE merges file: expected a '#version' header, found '{Truncate(lines[0])}'. {VocabularyLocator.WhereToGetIt}");
+        int available = lines.Length - 1;
+        while (available > 0 && lines[available].Length == 0) available--; // trailing newlines
+        if (official ? available < MergeCount : available < 1)
+            throw new InvalidDataException($"'{source}' is not a CLIP BPE merges file: expected at least {(official ? MergeCount : 1)} merges after the '#version' header, found {available}. {VocabularyLocator.WhereToGetIt}");
+        int count = Math.Min(available, MergeCount);
+        var ranks = new Dictionary<(string, string), int>(count);
+        var ids = new Dictionary<string, int>(512 + count + 2, StringComparer.Ordinal);
         foreach (var c in ByteUnicode.VocabularyOrder) ids[c.ToString()] = ids.Count;
         foreach (var c in ByteUnicode.VocabularyOrder) ids[c + "</w>"] = ids.Count;
-        for (int i = 0; i < MergeCount; i++)
+        for (int i = 0; i < count; i++)
         {
             var line = lines[i + 1];
             var space = line.IndexOf(' ');
             if (space <= 0 || space == line.Length - 1 || line.IndexOf(' ', space + 1) >= 0)
                 throw new InvalidDataException($"'{source}' line {i + 2}: expected two symbols separated by one space, got '{Truncate(line)}'");
             var pair = (line[..space], line[(space + 1)..]);
+            // Each side must be a byte symbol or an earlier merge, and each merge must make a new symbol.
+            if (!ids.ContainsKey(pair.Item1) || !ids.ContainsKey(pair.Item2))
+                throw new InvalidDataException($"'{source}' line {i + 2}: '{Truncate(line)}' merges a symbol that is neither a byte nor made by an earlier merge");
+            if (!ids.TryAdd(pair.Item1 + pair.Item2, ids.Count))
+                throw new InvalidDataException($"'{source}' line {i + 2}: '{Truncate(line)}' makes the symbol '{pair.Item1 + pair.Item2}' a second time (duplicate merges)");
             ranks[pair] = i;
-            ids[pair.Item1 + pair.Item2] = ids.Count;
         }
         ids["<|startoftext|>"] = ids.Count;
         ids["<|endoftext|>"] = ids.Count;
-        if (ids.Count != VocabularySize)
-            throw new InvalidDataException($"'{source}' gives {ids.Count} vocabulary entries, CLIP needs {VocabularySize} (duplicate merges?)");
         return new ClipTokenizer(ranks, ids) { Source = source };
     }
 
@@ -119,14 +145,24 @@ public sealed partial class ClipTokenizer
     public List<int> Encode(string text)
     {
         var ids = new List<int>();
+        foreach (var token in PreTokens(text))
+            foreach (var symbol in Bpe(token)) ids.Add(_ids[symbol]);
+        return ids;
+    }
+
+    /// <summary>
+    /// The cleaned text cut by CLIP's pre-tokenisation pattern, each piece's UTF-8 bytes mapped to
+    /// their BPE characters: the units BPE merges within (shared with <see cref="BpeTrainer"/>).
+    /// </summary>
+    internal static IEnumerable<string> PreTokens(string text)
+    {
         foreach (Match m in PreTokenizer().Matches(Clean(text)))
         {
             var bytes = Encoding.UTF8.GetBytes(m.Value);
             var sb = new StringBuilder(bytes.Length);
             foreach (var b in bytes) sb.Append(ByteUnicode.Encoder[b]);
-            foreach (var symbol in Bpe(sb.ToString())) ids.Add(_ids[symbol]);
+            yield return sb.ToString();
         }
-        return ids;
     }
 
     /// <summary>[start] + ids + [end], fitted to the context as <paramref name="truncation"/> says; unpadded.</summary>
@@ -134,9 +170,9 @@ public sealed partial class ClipTokenizer
     {
         var ids = Encode(text);
         var seq = new int[ids.Count + 2];
-        seq[0] = StartOfText;
+        seq[0] = StartOfTextId;
         ids.CopyTo(seq, 1);
-        seq[^1] = EndOfText;
+        seq[^1] = EndOfTextId;
         if (seq.Length <= contextLength) return seq;
         switch (truncation)
         {
@@ -144,7 +180,7 @@ public sealed partial class ClipTokenizer
                 throw new ArgumentException($"input '{Truncate(text)}' is {seq.Length} tokens, longer than the context length {contextLength}");
             case Truncation.KeepEnd:
                 var kept = seq[..contextLength];
-                kept[^1] = EndOfText;
+                kept[^1] = EndOfTextId;
                 return kept;
             default:
                 return seq[..contextLength];
@@ -215,7 +251,7 @@ public sealed partial class ClipTokenizer
         var bytes = new List<byte>();
         foreach (var id in ids)
         {
-            if (id is StartOfText or EndOfText) continue;
+            if (id == StartOfTextId || id == EndOfTextId) continue;
             if (!byId.TryGetValue(id, out var sym)) throw new ArgumentOutOfRangeException(nameof(ids), $"id {id} is outside the vocabulary");
             foreach (var ch in sym.Replace("</w>", " ", StringComparison.Ordinal))
                 bytes.AddRange(ch == ' ' ? [(byte)' '] : [decoder[ch]]);

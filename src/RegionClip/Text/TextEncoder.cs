@@ -13,9 +13,9 @@ public sealed class TextEncoder(ClipModel model, ClipTokenizer tokenizer, int ba
     public Tensor Encode(IReadOnlyList<string> texts, Truncation truncation = Truncation.KeepEnd, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         if (texts.Count == 0) throw new ArgumentException("no texts to encode");
-        // Every sequence holds the start token (49406), so a smaller vocabulary can never fit.
-        if (Model.Config.VocabSize < ClipTokenizer.VocabularySize)
-            throw new ArgumentException($"the model's vocabulary has {Model.Config.VocabSize} entries but the CLIP tokenizer produces ids up to {ClipTokenizer.VocabularySize - 1}: vocabulary file and model do not match");
+        // Every sequence holds the start token, one of the highest ids, so a smaller vocabulary can never fit.
+        if (Model.Config.VocabSize < Tokenizer.VocabularyCount)
+            throw new ArgumentException($"the model's vocabulary has {Model.Config.VocabSize} entries but the tokenizer ({Tokenizer.Source}) produces ids up to {Tokenizer.VocabularyCount - 1}: vocabulary file and model do not match");
         return Batching.Encode(texts.Count, batchSize, (start, count) =>
             Model.encode_text(torch.tensor(Tokenizer.Tokenize(texts.Skip(start).Take(count).ToList(), Model.Config.ContextLength, truncation))),
             progress, cancel);

@@ -22,6 +22,15 @@ public sealed record ClipConfig(
     /// <summary>Channels of res4 (layer3 output), the feature RegionCLIP's backbone returns.</summary>
     public int Res4Channels => VisionWidth * 4 * 4;
 
+    /// <summary>False for a visual-only checkpoint (e.g. a fine-tuned RegionCLIP file without lang_encoder.*).</summary>
+    public bool HasTextTower => TransformerLayers > 0;
+
+    /// <summary>
+    /// RegionCLIP's RoIAlign output size: twice the attention-pool grid, so res5 (stride 2) hands
+    /// attnpool exactly the grid its positional embedding was trained on (14 for RN50, 18 for RN50x4).
+    /// </summary>
+    public int PoolerResolution => 2 * (ImageResolution / 32);
+
     /// <summary>A readable name: the official one when the shapes match one, else "custom".</summary>
     public string Name => (VisionWidth, string.Join(',', VisionLayers), EmbedDim) switch
     {
@@ -40,8 +49,12 @@ public sealed record ClipConfig(
             throw new NotSupportedException($"'{source}' is a ViT CLIP checkpoint (it has visual.proj / visual.transformer.*); RegionCLIP uses the ResNet variants (RN50, RN50x4, …)");
     }
 
-    /// <summary>Reads the configuration from OpenAI-named keys ("visual.*", "transformer.*", …).</summary>
-    public static ClipConfig Infer(IReadOnlyDictionary<string, Tensor> state, string source)
+    /// <summary>
+    /// Reads the configuration from OpenAI-named keys ("visual.*", "transformer.*", …). With
+    /// <paramref name="requireTextTower"/> false a checkpoint without text keys gives a visual-only
+    /// configuration (text fields 0, embedding size from attnpool.c_proj).
+    /// </summary>
+    public static ClipConfig Infer(IReadOnlyDictionary<string, Tensor> state, string source, bool requireTextTower = true)
     {
         RejectVit(state.Keys, source);
         Tensor Need(string key) => state.TryGetValue(key, out var t) ? t
@@ -59,6 +72,9 @@ public sealed record ClipConfig(
         var grid = (int)Math.Round(Math.Sqrt(pos[0] - 1));
         if (grid * grid + 1 != pos[0])
             throw new InvalidDataException($"'{source}': visual.attnpool.positional_embedding has {pos[0]} rows, not a square grid plus one");
+        var visionWidth = (int)Need("visual.layer1.0.conv1.weight").shape[0];
+        if (!requireTextTower && !state.ContainsKey("ln_final.weight"))
+            return new ClipConfig((int)Need("visual.attnpool.c_proj.weight").shape[0], grid * 32, layers, visionWidth, 0, 0, 0, 0, 0);
         var textWidth = (int)Need("ln_final.weight").shape[0];
         var blocks = state.Keys.Where(k => k.StartsWith("transformer.resblocks.", StringComparison.Ordinal))
             .Select(k => k.Split('.')[2]).Distinct().Count();
@@ -66,7 +82,7 @@ public sealed record ClipConfig(
             EmbedDim: (int)Need("text_projection").shape[1],
             ImageResolution: grid * 32,
             VisionLayers: layers,
-            VisionWidth: (int)Need("visual.layer1.0.conv1.weight").shape[0],
+            VisionWidth: visionWidth,
             ContextLength: (int)Need("positional_embedding").shape[0],
             VocabSize: (int)Need("token_embedding.weight").shape[0],
             TransformerWidth: textWidth,

@@ -59,6 +59,11 @@ public sealed class ClipModel : Module
     }
     public ModifiedResNet Visual { get; }
 
+    /// <summary>[TransformerWidth, EmbedDim]: the text tower's output projection.</summary>
+    public Tensor TextProjection => _textProjection;
+    /// <summary>[ContextLength, TransformerWidth].</summary>
+    public Tensor PositionalEmbedding => _positional;
+
     /// <summary>[N, 3, R, R] normalised images → [N, EmbedDim] (not normalised).</summary>
     public Tensor encode_image(Tensor images) => Visual.forward(images);
 

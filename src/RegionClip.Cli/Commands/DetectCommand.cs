@@ -1,0 +1,193 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using RegionClip.Data.Coco;
+using RegionClip.Modeling.Detection;
+using RegionClip.Text;
+using RegionClip.Torch;
+using Spectre.Console;
+
+namespace RegionClip.Cli.Commands;
+
+/// <summary>
+/// Zero-shot detection on given regions: user boxes (--boxes) or every image's ground-truth boxes
+/// (--gt, the paper's "GT boxes" protocol). Writes COCO results JSON.
+/// </summary>
+internal static class DetectCommand
+{
+    private sealed record Job(string Path, long ImageId, IReadOnlyList<Box> Boxes);
+
+    internal static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var vocabulary = new VocabularyOptions();
+        var resize = new DetectionResizeOptions();
+        var boxes = new Option<string?>("--boxes") { Description = "JSON of regions: a list of [x1, y1, x2, y2] for every image, or {\"file.jpg\": [[…]], …}" };
+        var gt = new Option<string?>("--gt") { Description = "COCO/LVIS instances JSON: detect among each image's non-crowd ground-truth boxes" };
+        var imageRoot = new Option<string?>("--image-root") { Description = "Folder of the --gt images (default: the JSON's folder)" };
+        var score = new Option<double?>("--score-threshold") { Description = "Keep (region, class) pairs scoring above this (default: 0.02; --gt: 0.001 COCO, 0.0001 LVIS)" };
+        var nms = new Option<double?>("--nms-threshold") { Description = "Per-class NMS IoU threshold (default: 0.3; --gt: 0.5)" };
+        var topK = new Option<int?>("--max-detections") { Description = "Detections per image (default: 300; --gt: 100 COCO, 300 LVIS)" };
+        var softNms = new Option<bool>("--soft-nms") { Description = "Gaussian soft-NMS (sigma 0.5) instead of hard NMS" };
+        var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 2 };
+        var output = new Option<string?>("--out") { Description = "Folder for results.json (COCO results) and detections.json; default: results JSON on stdout" };
+        var images = new Argument<string[]>("IMAGES") { Description = "JPEG/PNG files or folders (with --boxes)", Arity = ArgumentArity.ZeroOrMore };
+        var cmd = new Command("detect", "Zero-shot detection of any vocabulary among given boxes (--boxes) or ground-truth boxes (--gt)")
+        {
+            model, boxes, gt, imageRoot, score, nms, topK, softNms, batch, output, images,
+        };
+        foreach (var o in resize.All().Concat(vocabulary.All())) cmd.Options.Add(o);
+        cmd.SetAction(pr => CliOutput.Run(() =>
+        {
+            var (boxesPath, gtPath) = (pr.GetValue(boxes), pr.GetValue(gt));
+            if ((boxesPath is null) == (gtPath is null)) throw new ArgumentException("give the regions with exactly one of --boxes or --gt");
+            if (pr.GetValue(batch) < 1) throw new ArgumentException("--batch must be at least 1");
+            using var regionClip = RegionClipModel.Load(pr.GetValue(model)!);
+            CocoDataset? dataset = gtPath is null ? null : CocoDataset.Load(gtPath);
+            List<Job> jobs;
+            ConceptPool pool;
+            DetectionOptions preset;
+            if (dataset is null)
+            {
+                var files = ImageFiles.Expand(pr.GetValue(images) ?? []);
+                var file = BoxesFile.Read(boxesPath!);
+                jobs = files.Select((f, i) => new Job(f, i + 1, file.For(f))).ToList();
+                pool = vocabulary.Build(pr, regionClip) ?? throw new ArgumentException("name the vocabulary with --classes, --vocab-file, --categories or --concepts");
+                preset = DetectionOptions.CustomImages;
+            }
+            else
+            {
+                if (pr.GetValue(images) is { Length: > 0 }) throw new ArgumentException("with --gt the images come from the JSON; do not list IMAGES");
+                var root = pr.GetValue(imageRoot) ?? Path.GetDirectoryName(Path.GetFullPath(gtPath!))!;
+                jobs = dataset.Images.Select(im => new Job(Path.Combine(root, im.FileName), im.Id, GroundTruthBoxes(dataset, im.Id))).ToList();
+                pool = GroundTruthVocabulary(pr, vocabulary, regionClip, dataset);
+                preset = dataset.Categories.Any(c => c.Frequency is not null) ? DetectionOptions.Lvis : DetectionOptions.Coco;
+            }
+            using var _ = pool;
+            var options = preset with
+            {
+                ScoreThreshold = pr.GetValue(score) ?? preset.ScoreThreshold,
+                NmsThreshold = pr.GetValue(nms) ?? preset.NmsThreshold,
+                MaxDetections = pr.GetValue(topK) ?? preset.MaxDetections,
+                SoftNms = pr.GetValue(softNms),
+            };
+            var detector = new ZeroShotDetector(regionClip, pool, options);
+            var run = Run(detector, jobs, resize.Get(pr), pr.GetValue(batch));
+            Write(run, pool, pr.GetValue(output));
+            return run.Errors.Count == jobs.Count && jobs.Count > 0 ? 1 : 0;
+        }));
+        return cmd;
+    }
+
+    private sealed record ImageResult(Job Job, int Width, int Height, IReadOnlyList<Detection> Detections);
+    private sealed record RunResult(List<ImageResult> Images, List<(string Path, string Error)> Errors, double Seconds);
+
+    private static RunResult Run(ZeroShotDetector detector, List<Job> jobs, DetectionResize resize, int batchSize)
+    {
+        var results = new List<ImageResult>();
+        var errors = new List<(string, string)>();
+        var clock = Stopwatch.StartNew();
+        CliProgress.Run($"detecting in {jobs.Count} image(s)", jobs.Count, progress =>
+        {
+            for (int start = 0; start < jobs.Count; start += batchSize)
+            {
+                var batch = new List<(Job Job, DetectionImage Image)>();
+                try
+                {
+                    foreach (var job in jobs.Skip(start).Take(batchSize))
+                    {
+                        try
+                        {
+                            batch.Add((job, DetectionImage.Load(job.Path, resize)));
+                        }
+                        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+                        {
+                            errors.Add((job.Path, e.Message));
+                            CliOutput.Human.MarkupLine($"[yellow]skipped[/] {Markup.Escape(job.Path)}: {Markup.Escape(e.Message)}");
+                        }
+                    }
+                    using var scope = torch.NewDisposeScope();
+                    var dets = detector.DetectInBoxes(batch.Select(b => b.Image).ToList(), batch.Select(b => Box.ToTensor(b.Job.Boxes)).ToList());
+                    for (int i = 0; i < batch.Count; i++)
+                        results.Add(new ImageResult(batch[i].Job, batch[i].Image.OriginalWidth, batch[i].Image.OriginalHeight, dets[i]));
+                }
+                finally
+                {
+                    foreach (var b in batch) b.Image.Dispose();
+                }
+                progress.Report(Math.Min(start + batchSize, jobs.Count));
+            }
+            return 0;
+        });
+        return new RunResult(results, errors, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Non-crowd boxes with some extent (detectron2 drops boxes of side ≤ 1e-5).</summary>
+    private static IReadOnlyList<Box> GroundTruthBoxes(CocoDataset dataset, long imageId) =>
+        dataset.AnnotationsOf(imageId).Where(a => !a.IsCrowd && a.Bbox[2] > 1e-5 && a.Bbox[3] > 1e-5)
+            .Select(a => Box.FromXywh(a.Bbox[0], a.Bbox[1], a.Bbox[2], a.Bbox[3])).ToList();
+
+    /// <summary>The GT's categories (ascending id) unless a vocabulary is given; given names must be GT categories.</summary>
+    private static ConceptPool GroundTruthVocabulary(ParseResult pr, VocabularyOptions vocabulary, RegionClipModel model, CocoDataset dataset)
+    {
+        var byName = dataset.Categories.ToDictionary(c => c.Name, c => c.Id, StringComparer.Ordinal);
+        if (!vocabulary.AnyGiven(pr))
+        {
+            var cats = dataset.Categories.OrderBy(c => c.Id).ToList();
+            return vocabulary.Embed(pr, model, cats.Select(c => c.Name).ToList(), cats.Select(c => c.Id).ToList());
+        }
+        var pool = vocabulary.Build(pr, model)!;
+        if (pool.CategoryIds is not null) return pool;
+        var unnamed = pool.Names.All(n => n.StartsWith("concept_", StringComparison.Ordinal));
+        IReadOnlyList<long> ids;
+        if (unnamed && pool.Count == dataset.Categories.Count)
+            ids = dataset.Categories.Select(c => c.Id).Order().ToList();   // official files: rows in ascending id
+        else
+        {
+            var missing = pool.Names.FirstOrDefault(n => !byName.ContainsKey(n));
+            if (missing is not null)
+            {
+                pool.Dispose();
+                throw new ArgumentException($"concept '{missing}' is not a category of '{dataset.Path}', so its detections could not be evaluated");
+            }
+            ids = pool.Names.Select(n => byName[n]).ToList();
+        }
+        var names = pool.Names;
+        var embeddings = pool.Embeddings.alias();
+        pool.Dispose();
+        return ConceptPool.FromEmbeddings(embeddings, names, ids);
+    }
+
+    private static void Write(RunResult run, ConceptPool pool, string? outDir)
+    {
+        var coco = run.Images.SelectMany(r => r.Detections.Select(d => new CocoDetection(
+            r.Job.ImageId, d.CategoryId ?? d.Concept + 1, d.Box.ToXywh(), d.Score))).ToList();
+        var total = run.Images.Sum(r => r.Detections.Count);
+        var rate = run.Images.Count / Math.Max(run.Seconds, 1e-9);
+        CliOutput.Human.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"[bold]{total}[/] detections in {run.Images.Count} image(s), {run.Seconds:F1} s ({rate:F2} images/s){(run.Errors.Count > 0 ? $", [yellow]{run.Errors.Count} failed[/]" : "")}"));
+        if (outDir is null)
+        {
+            CliOutput.WriteJson(coco.Select(d => new { image_id = d.ImageId, category_id = d.CategoryId, bbox = d.Bbox, score = d.Score }), null);
+            return;
+        }
+        Directory.CreateDirectory(outDir);
+        CocoResultsFile.Save(Path.Combine(outDir, "results.json"), coco);
+        CliOutput.WriteJson(new
+        {
+            classes = pool.Names,
+            seconds = run.Seconds,
+            imagesPerSecond = rate,
+            images = run.Images.Select(r => new
+            {
+                file = r.Job.Path,
+                imageId = r.Job.ImageId,
+                width = r.Width,
+                height = r.Height,
+                detections = r.Detections.Select(d => new { box = d.Box.ToArray(), label = d.Label, categoryId = d.CategoryId ?? d.Concept + 1, score = d.Score, region = d.Region }),
+            }),
+            errors = run.Errors.Select(e => new { file = e.Path, error = e.Error }),
+        }, Path.Combine(outDir, "detections.json"));
+        CliOutput.Human.MarkupLine($"wrote {Markup.Escape(Path.Combine(outDir, "results.json"))} and detections.json");
+    }
+}

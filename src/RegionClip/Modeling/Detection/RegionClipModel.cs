@@ -1,0 +1,172 @@
+using RegionClip.Checkpoints;
+using RegionClip.Modeling.Clip;
+using RegionClip.Torch;
+using RegionClip.Torch.Vision;
+
+namespace RegionClip.Modeling.Detection;
+
+/// <summary>
+/// RegionCLIP's split of the CLIP visual encoder (SPEC §3): the backbone runs stem..res4 once per
+/// image (stride 16); each region is RoIAlign-ed from res4 (aligned, adaptive sampling, 2× the
+/// attention-pool grid) and goes through res5 (layer4) and attention pooling. The text tower, when
+/// the checkpoint has one, embeds concepts.
+/// </summary>
+public sealed partial class RegionClipModel : IDisposable
+{
+    /// <summary>res4 is 1/16 of the input.</summary>
+    public const double Res4Scale = 1.0 / 16;
+
+    private readonly ClipModel? _clip;
+
+    private RegionClipModel(ModifiedResNet visual, ClipModel? clip, ClipConfig config, string source)
+    {
+        Visual = visual;
+        _clip = clip;
+        Config = config;
+        Source = source;
+    }
+
+    public ClipConfig Config { get; }
+    public ModifiedResNet Visual { get; }
+    /// <summary>The file the weights came from.</summary>
+    public string Source { get; }
+    /// <summary>Embedding size of regions and concepts (1024 for RN50, 640 for RN50x4).</summary>
+    public int EmbedDim => Config.EmbedDim;
+    public int PoolerResolution => Config.PoolerResolution;
+    public bool HasTextTower => _clip is not null;
+
+    /// <summary>The whole CLIP model, for text; fails clearly for a visual-only checkpoint.</summary>
+    public ClipModel Clip => _clip ?? throw new InvalidOperationException(
+        $"'{Source}' has no text tower (no lang_encoder.* / token_embedding), so it cannot embed concept names: pass precomputed concept embeddings (--concepts FILE.pth) or a checkpoint with a text tower");
+
+    /// <summary>Regions per res5 + attnpool batch: bounds memory (≈0.8 MB of res4 features per RN50 region).</summary>
+    public int RegionBatchSize { get; set; } = 512;
+
+    /// <summary>
+    /// Loads an OpenAI CLIP ResNet (.pt or state dict) or a RegionCLIP checkpoint
+    /// (regionclip_pretrained-*/finetuned-*: the student "backbone.*" is used, teacher and offline
+    /// RPN ignored). Strict key matching; the text tower is optional.
+    /// </summary>
+    public static RegionClipModel Load(string path)
+    {
+        using var ckpt = ClipCheckpoint.Load(path);
+        var config = ClipConfig.Infer(ckpt.State, path, requireTextTower: false);
+        if (config.HasTextTower)
+        {
+            var clip = new ClipModel(config);
+            try
+            {
+                clip.load_state_dict(ckpt.State);
+                clip.eval();
+                return new RegionClipModel(clip.Visual, clip, config, path);
+            }
+            catch
+            {
+                clip.Dispose();
+                throw;
+            }
+        }
+        var visual = new ModifiedResNet(config.VisionLayers, config.EmbedDim, config.VisionHeads, config.ImageResolution, config.VisionWidth);
+        try
+        {
+            var state = ckpt.State.Where(kv => kv.Key.StartsWith("visual.", StringComparison.Ordinal))
+                .ToDictionary(kv => kv.Key["visual.".Length..], kv => kv.Value);
+            visual.load_state_dict(state);
+            visual.eval();
+            return new RegionClipModel(visual, null, config, path);
+        }
+        catch
+        {
+            visual.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Wraps an already built CLIP model (which this object then owns).</summary>
+    public static RegionClipModel FromClip(ClipModel clip, string source = "(in memory)") => new(clip.Visual, clip, clip.Config, source);
+
+    /// <summary>The backbone: normalised images [N, 3, H, W] → res4 [N, C, H/16, W/16].</summary>
+    public Tensor Backbone(Tensor images) => Visual.Res4(images);
+
+    /// <summary>
+    /// The region head (PretrainRes5ROIHeads): rois [R, 5] (batch index, x1, y1, x2, y2 in input
+    /// pixels) on res4 → attention-pooled embeddings [R, EmbedDim], not normalised. No inference
+    /// guard and no chunking: training uses it with gradients.
+    /// </summary>
+    public Tensor RegionHead(Tensor res4, Tensor rois)
+    {
+        using var scope = torch.NewDisposeScope();
+        var pooled = ops.roi_align(res4, rois, PoolerResolution, Res4Scale, sampling_ratio: 0, aligned: true);
+        return Visual.AttnPool.forward(Visual.Layer4.forward(pooled)).MoveToOuterScope();
+    }
+
+    /// <summary>
+    /// Region embeddings for boxes given in each image's resized-input pixels ([Ki, 4] XYXY), all
+    /// images at once: images of equal size share one backbone batch, regions of every image go
+    /// through the head together. Returns [ΣKi, EmbedDim] in image order, not normalised.
+    /// </summary>
+    /// <remarks>
+    /// Unlike detectron2, images of different sizes are not zero-padded into one tensor: padding
+    /// changes the features near the bottom/right edges, and a region's embedding should not depend
+    /// on which other images share its batch. Equal sizes (the common case) still batch.
+    /// </remarks>
+    public Tensor EncodeRegions(IReadOnlyList<DetectionImage> images, IReadOnlyList<Tensor> inputBoxes)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(inputBoxes);
+        if (images.Count != inputBoxes.Count)
+            throw new ArgumentException($"{images.Count} image(s) but {inputBoxes.Count} box list(s)");
+        for (int i = 0; i < inputBoxes.Count; i++)
+            if (inputBoxes[i].ndim != 2 || inputBoxes[i].size(1) != 4)
+                throw new ArgumentException($"boxes of image {i} must be [K, 4] (x1, y1, x2, y2), got [{string.Join(", ", inputBoxes[i].shape)}]");
+
+        using var guard = torch.inference_mode();
+        using var scope = torch.NewDisposeScope();
+        var perImage = new Tensor[images.Count];
+        foreach (var group in Enumerable.Range(0, images.Count).GroupBy(i => (images[i].Height, images[i].Width)))
+        {
+            var members = group.ToArray();
+            if (members.All(i => inputBoxes[i].size(0) == 0))
+            {
+                foreach (var i in members) perImage[i] = torch.zeros(0, EmbedDim);
+                continue;
+            }
+            var res4 = Backbone(torch.stack(members.Select(i => images[i].Pixels).ToArray()));
+            var rois = torch.cat(members.Select((img, j) => WithBatchIndex(inputBoxes[img], j)).ToArray());
+            var embeddings = HeadInChunks(res4, rois);
+            long offset = 0;
+            foreach (var i in members)
+            {
+                var k = inputBoxes[i].size(0);
+                perImage[i] = embeddings.narrow(0, offset, k);
+                offset += k;
+            }
+        }
+        return torch.cat(perImage).MoveToOuterScope();
+    }
+
+    /// <summary>One image's regions ([K, 4] in its resized-input pixels) → [K, EmbedDim].</summary>
+    public Tensor EncodeRegions(DetectionImage image, Tensor inputBoxes) => EncodeRegions([image], [inputBoxes]);
+
+    private Tensor HeadInChunks(Tensor res4, Tensor rois)
+    {
+        var total = rois.size(0);
+        if (total <= RegionBatchSize) return RegionHead(res4, rois);
+        var parts = new List<Tensor>();
+        for (long start = 0; start < total; start += RegionBatchSize)
+            parts.Add(RegionHead(res4, rois.narrow(0, start, Math.Min(RegionBatchSize, total - start))));
+        return torch.cat(parts);
+    }
+
+    private static Tensor WithBatchIndex(Tensor boxes, int index)
+    {
+        var b = boxes.to(ScalarType.Float32);
+        return torch.cat([torch.full([b.size(0), 1], index), b], 1);
+    }
+
+    public void Dispose()
+    {
+        if (_clip is not null) _clip.Dispose();
+        else Visual.Dispose();
+    }
+}

@@ -1,0 +1,56 @@
+using RegionClip.Text;
+using RegionClip.Torch;
+
+namespace RegionClip.Modeling.Detection;
+
+/// <summary>
+/// Zero-shot detection with a RegionCLIP (or CLIP) model and any vocabulary (SPEC §5): regions are
+/// classified by their CLIP-space embeddings, then thresholded, per-class NMS-ed and cut to the top k.
+/// This part takes the regions as given boxes (user boxes or ground truth, "GT mode").
+/// </summary>
+public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts, DetectionOptions? options = null)
+{
+    public RegionClipModel Model { get; } = model;
+    public ConceptPool Concepts { get; } = concepts;
+    public DetectionOptions Options { get; } = options ?? DetectionOptions.CustomImages;
+
+    /// <summary>Detections among given boxes (original pixels, validated and clipped), best first.</summary>
+    public IReadOnlyList<Detection> DetectInBoxes(DetectionImage image, Tensor boxes) => DetectInBoxes([image], [boxes])[0];
+
+    /// <summary>Many images at once (see <see cref="RegionClipModel.EncodeRegions(IReadOnlyList{DetectionImage}, IReadOnlyList{Tensor})"/>).</summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> DetectInBoxes(IReadOnlyList<DetectionImage> images, IReadOnlyList<Tensor> boxes)
+    {
+        if (Concepts.Dim != Model.EmbedDim)
+            throw new ArgumentException($"the vocabulary's embeddings have {Concepts.Dim} dimensions but the model's regions have {Model.EmbedDim}: embed the concepts with the same model size");
+        using var scope = torch.NewDisposeScope();
+        var features = Model.ExtractRegionFeatures(images, boxes);
+        var result = new IReadOnlyList<Detection>[images.Count];
+        for (int i = 0; i < images.Count; i++)
+        {
+            var img = images[i];
+            var input = img.ToInput(RegionBoxes.ValidateAndClip(boxes[i], img.OriginalHeight, img.OriginalWidth, img.Source ?? $"image #{i}"));
+            var probs = RegionClassifier.Probabilities(features[i], Concepts.Embeddings);
+            using var kept = Postprocess.Run(input, probs, null, img.Height, img.Width, Options);
+            result[i] = ToDetections(img, kept);
+        }
+        return result;
+    }
+
+    /// <summary>Back to original pixels (SPEC §5.6): scale, clip, drop empty boxes.</summary>
+    internal IReadOnlyList<Detection> ToDetections(DetectionImage image, KeptPairs kept)
+    {
+        using var original = image.ToOriginal(kept.Boxes);
+        var boxes = Box.FromTensor(original);
+        var scores = kept.Scores.data<float>();
+        var classes = kept.Classes.data<long>();
+        var regions = kept.Regions.data<long>();
+        var list = new List<Detection>(boxes.Length);
+        for (int j = 0; j < boxes.Length; j++)
+        {
+            if (!(boxes[j].Width > 0 && boxes[j].Height > 0)) continue;
+            var c = (int)classes[j];
+            list.Add(new Detection(boxes[j], c, Concepts.Names[c], scores[j], Concepts.CategoryIds?[c], (int)regions[j]));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,174 @@
+using System.Text.Json;
+using RegionClip.Checkpoints;
+using RegionClip.Tests.Detection;
+using RegionClip.Text;
+
+namespace RegionClip.Tests.Cli;
+
+/// <summary>extract-concepts, extract-regions and detect (given boxes, GT boxes) on the tiny checkpoint.</summary>
+public sealed class RegionVerbTests : TorchTest
+{
+    private static readonly string Model = Paths.Fixture("clip", "tiny_clip_fp32.pth");
+    private readonly RegionReference _ref;
+
+    public RegionVerbTests() => _ref = new RegionReference();
+
+    public override void Dispose()
+    {
+        _ref.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>The reference concepts as an extract-concepts output (tensor + names beside it).</summary>
+    private string ConceptFile(TempDir dir)
+    {
+        var path = dir.File("concepts.pth");
+        using var pool = ConceptPool.FromEmbeddings(_ref["concepts"].clone(), _ref.Names);
+        pool.Save(path);
+        return path;
+    }
+
+    private static string Json(TempDir dir, string name, object value)
+    {
+        var path = dir.File(name);
+        File.WriteAllText(path, JsonSerializer.Serialize(value));
+        return path;
+    }
+
+    [Fact]
+    public void ExtractRegionsWritesEmbeddingsAndProbabilitiesPerBox()
+    {
+        using var dir = Paths.TempDir();
+        var c = _ref.Cases[0];
+        var boxes = Json(dir, "boxes.json", c.Boxes);
+        var (code, stdout, stderr) = CliRunner.Run(["extract-regions", "--model", Model, "--image", c.Path, "--boxes", boxes,
+            "--min-size", "96", "--max-size", "160", "--concepts", ConceptFile(dir)]);
+        Assert.True(code == 0, stderr);
+        var json = CliRunner.Json(stdout);
+        Assert.Equal(_ref.Names, json.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!));
+        var regions = json.GetProperty("regions").EnumerateArray().ToList();
+        Assert.Equal(c.Boxes.Length, regions.Count);
+        var embeddings = regions.SelectMany(r => r.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle())).ToArray();
+        using var got = torch.tensor(embeddings, regions.Count, 32);
+        Assert.True(RegionReference.RelativeError(_ref["emb0"], got) <= 1e-4);
+        var expectedProbs = _ref["probs0"].data<float>();
+        for (int i = 0; i < regions.Count; i++)
+        {
+            var probs = regions[i].GetProperty("probs").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            Assert.Equal(_ref.Names.Count + 1, probs.Length);   // background last
+            for (int k = 0; k < probs.Length; k++) Assert.True(Math.Abs(probs[k] - expectedProbs[i * probs.Length + k]) < 1e-4);
+            var top = Array.IndexOf(probs, probs[..^1].Max());
+            Assert.Equal(_ref.Names[top], regions[i].GetProperty("top").GetString());
+        }
+    }
+
+    [Fact]
+    public void ExtractRegionsWithoutVocabularyGivesOnlyEmbeddings()
+    {
+        using var dir = Paths.TempDir();
+        var boxes = Json(dir, "boxes.json", new[] { new[] { 1, 2, 30, 40 } });
+        var (code, stdout, stderr) = CliRunner.Run(["extract-regions", "--model", Model, "--image", _ref.Cases[0].Path, "--boxes", boxes]);
+        Assert.True(code == 0, stderr);
+        var region = CliRunner.Json(stdout).GetProperty("regions")[0];
+        Assert.Equal(32, region.GetProperty("embedding").GetArrayLength());
+        Assert.False(region.TryGetProperty("probs", out _));
+    }
+
+    [Theory]
+    [InlineData("[[1, 2, 3]]", "a box is 4 numbers")]
+    [InlineData("{\"boxes\": 3}", "expected a list of boxes")]
+    [InlineData("[[1, 2, 3", "not valid JSON")]
+    [InlineData("[[500, 500, 600, 600]]", "no area inside")]
+    public void BadBoxFilesAreNamedInTheError(string content, string expected)
+    {
+        using var dir = Paths.TempDir();
+        var boxes = dir.File("bad_boxes.json");
+        File.WriteAllText(boxes, content);
+        var (code, _, stderr) = CliRunner.Run(["extract-regions", "--model", Model, "--image", _ref.Cases[0].Path, "--boxes", boxes]);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, stderr);
+        Assert.Contains(expected == "no area inside" ? "clip_big.jpg" : "bad_boxes.json", stderr);
+    }
+
+    [Fact]
+    public void DetectOnGivenBoxesSkipsACorruptImageAndFinishesTheRest()
+    {
+        using var dir = Paths.TempDir();
+        var images = Directory.CreateDirectory(dir.File("images")).FullName;
+        File.Copy(Paths.Fixture("images", "clip_big.jpg"), Path.Combine(images, "a.jpg"));
+        File.Copy(Paths.Fixture("images", "not_an_image.jpg"), Path.Combine(images, "b.jpg"));
+        File.Copy(Paths.Fixture("images", "clip_big.jpg"), Path.Combine(images, "c.jpg"));
+        var boxes = Json(dir, "boxes.json", _ref.Cases[0].Boxes);
+        var outDir = dir.File("out");
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--boxes", boxes,
+            "--min-size", "96", "--max-size", "160", "--score-threshold", "0.001", "--nms-threshold", "0.5", "--max-detections", "100", "--out", outDir, images]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("b.jpg", stderr);
+        var results = CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "results.json"))).EnumerateArray().ToList();
+        var expected = _ref["det_scores0"].data<float>();
+        Assert.Equal(2 * expected.Length, results.Count);
+        Assert.Equal([1L, 3L], results.Select(r => r.GetProperty("image_id").GetInt64()).Distinct());
+        var first = results.Where(r => r.GetProperty("image_id").GetInt64() == 1).ToList();
+        var classes = _ref["det_classes0"].data<long>();
+        for (int j = 0; j < first.Count; j++)
+        {
+            Assert.Equal(classes[j] + 1, first[j].GetProperty("category_id").GetInt64());
+            Assert.True(Math.Abs(expected[j] - first[j].GetProperty("score").GetSingle()) < 1e-4);
+        }
+        var details = CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "detections.json")));
+        Assert.Contains("b.jpg", details.GetProperty("errors")[0].GetProperty("file").GetString());
+    }
+
+    [Fact]
+    public void DetectOnGroundTruthBoxesReportsDatasetIds()
+    {
+        using var dir = Paths.TempDir();
+        var c = _ref.Cases[0];
+        File.Copy(c.Path, dir.File("img.jpg"));
+        long[] ids = [3, 7, 9, 11, 20];
+        var gt = Json(dir, "gt.json", new
+        {
+            images = new[] { new { id = 42, file_name = "img.jpg", width = 160, height = 120 } },
+            categories = ids.Select((id, k) => new { id, name = _ref.Names[k] }),
+            annotations = c.Boxes.Where(b => b[0] >= 0 && b[1] >= 0 && b[2] <= 160 && b[3] <= 120).Select((b, k) => new
+            {
+                id = k + 1, image_id = 42, category_id = 3, iscrowd = 0,
+                bbox = new[] { b[0], b[1], b[2] - b[0], b[3] - b[1] }, area = (b[2] - b[0]) * (b[3] - b[1]),
+            }),
+        });
+        var outDir = dir.File("out");
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--gt", gt,
+            "--min-size", "96", "--max-size", "160", "--out", outDir]);
+        Assert.True(code == 0, stderr);
+        var results = CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "results.json"))).EnumerateArray().ToList();
+        Assert.NotEmpty(results);
+        Assert.All(results, r => Assert.Equal(42, r.GetProperty("image_id").GetInt64()));
+        Assert.All(results, r => Assert.Contains(r.GetProperty("category_id").GetInt64(), ids));
+        Assert.True(results.Count <= 100);   // COCO preset
+
+        (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--gt", gt, "--classes", "zebra", "--out", outDir]);
+        Assert.Equal(1, code);
+        Assert.Contains("one vocabulary", stderr);
+    }
+
+    [SkippableFact]
+    public void ExtractConceptsWritesAnOfficialStyleEmbeddingFile()
+    {
+        var vocab = Paths.RequireShared("data", "clip", "bpe_simple_vocab_16e6.txt.gz");
+        using var dir = Paths.TempDir();
+        var ckpt = TestCheckpoints.FullVocabularyTinyClip(dir.FullName);
+        var names = dir.File("names.txt");
+        File.WriteAllLines(names, _ref.Names.Select((n, i) => i % 2 == 0 ? n : n + ",123"));   // concept-file lines: "noun,count"
+        var outFile = dir.File("out/emb.pth");
+        var (code, stdout, stderr) = CliRunner.Run(["extract-concepts", "--model", ckpt, "--vocab", vocab, "--vocab-file", names, "--out", outFile, "--no-cache"]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(5, CliRunner.Json(stdout).GetProperty("count").GetInt32());
+        using var saved = ConceptEmbeddingFile.Load(outFile);
+        Assert.True(RegionReference.RelativeError(_ref["concepts"], saved) <= 1e-5);
+        Assert.Equal(_ref.Names, File.ReadAllLines(ConceptPool.NamesFileOf(outFile)));
+
+        (code, _, stderr) = CliRunner.Run(["extract-concepts", "--model", ckpt, "--vocab", vocab, "--classes", " , ", "--out", outFile]);
+        Assert.Equal(1, code);
+        Assert.Contains("no concepts", stderr);
+    }
+}

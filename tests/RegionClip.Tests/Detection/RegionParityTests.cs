@@ -1,0 +1,167 @@
+using RegionClip.Modeling.Detection;
+using RegionClip.Tests.Cli;
+using RegionClip.Text;
+using RegionClip.Torch.Serialization;
+
+namespace RegionClip.Tests.Detection;
+
+/// <summary>Region embeddings, concept embeddings, probabilities and GT-box detections against the PyTorch reference.</summary>
+public sealed class RegionParityTests : TorchTest
+{
+    private const double RegionTol = 1e-4;   // the bound for region embeddings
+    private const double ConceptTol = 1e-5;
+
+    private readonly RegionReference _ref;
+
+    public RegionParityTests() => _ref = new RegionReference();
+
+    public override void Dispose()
+    {
+        _ref.Dispose();
+        base.Dispose();
+    }
+
+    private static RegionClipModel TinyModel() => RegionClipModel.Load(Paths.Fixture("clip", "tiny_clip_fp32.pth"));
+
+    [Fact]
+    public void PoolerResolutionIsTwiceTheAttentionGrid()
+    {
+        using var model = TinyModel();
+        Assert.Equal(4, model.PoolerResolution);   // 64-pixel model: 2×2 attention grid
+        Assert.Equal(32, model.EmbedDim);
+    }
+
+    [Fact]
+    public void RegionEmbeddingsOfEachImageMatchTheReference()
+    {
+        using var model = TinyModel();
+        for (int i = 0; i < _ref.Cases.Count; i++)
+        {
+            var c = _ref.Cases[i];
+            using var scope = torch.NewDisposeScope();
+            using var image = DetectionImage.Load(c.Path, c.Resize);
+            Assert.Equal(c.InputSize, new[] { image.Height, image.Width });
+            var emb = model.ExtractRegionFeatures(image, c.BoxTensor());
+            var err = RegionReference.RelativeError(_ref[$"emb{i}"], emb);
+            Assert.True(err <= RegionTol, $"{c.File}: relative error {err:E3}");
+        }
+    }
+
+    [Fact]
+    public void ImagesOfDifferentSizesGoThroughAsOneBatch()
+    {
+        using var model = TinyModel();
+        using var scope = torch.NewDisposeScope();
+        // Every case twice: equal sizes share a backbone batch, different sizes do not mix.
+        var cases = _ref.Cases.Concat(_ref.Cases).ToList();
+        var images = cases.Select(c => DetectionImage.Load(c.Path, c.Resize)).ToList();
+        try
+        {
+            var features = model.ExtractRegionFeatures(images, cases.Select(c => c.BoxTensor()).ToList());
+            for (int i = 0; i < cases.Count; i++)
+            {
+                var err = RegionReference.RelativeError(_ref[$"emb{i % _ref.Cases.Count}"], features[i]);
+                Assert.True(err <= RegionTol, $"batch item {i}: relative error {err:E3}");
+            }
+        }
+        finally
+        {
+            foreach (var im in images) im.Dispose();
+        }
+    }
+
+    [Fact]
+    public void ProbabilitiesFollowTheTextClassifierWithBackgroundLast()
+    {
+        using var model = TinyModel();
+        using var scope = torch.NewDisposeScope();
+        var concepts = _ref["concepts"];
+        for (int i = 0; i < _ref.Cases.Count; i++)
+        {
+            var c = _ref.Cases[i];
+            using var image = DetectionImage.Load(c.Path, c.Resize);
+            var probs = RegionClassifier.Probabilities(model.ExtractRegionFeatures(image, c.BoxTensor()), concepts);
+            Assert.Equal(_ref.Names.Count + 1, probs.size(1));
+            var maxDiff = (probs - _ref[$"probs{i}"]).abs().max().item<float>();
+            Assert.True(maxDiff < 1e-4, $"{c.File}: probabilities differ by {maxDiff}");
+        }
+    }
+
+    [Fact]
+    public void GtBoxDetectionsMatchDetectron2sPostprocessing()
+    {
+        using var model = TinyModel();
+        using var scope = torch.NewDisposeScope();
+        using var pool = ConceptPool.FromEmbeddings(_ref["concepts"].clone(), _ref.Names);
+        var detector = new ZeroShotDetector(model, pool, DetectionOptions.Coco);
+        for (int i = 0; i < _ref.Cases.Count; i++)
+        {
+            var c = _ref.Cases[i];
+            using var image = DetectionImage.Load(c.Path, c.Resize);
+            var dets = detector.DetectInBoxes(image, c.BoxTensor());
+            var boxes = _ref[$"det_boxes{i}"].data<float>();
+            var scores = _ref[$"det_scores{i}"].data<float>();
+            var classes = _ref[$"det_classes{i}"].data<long>();
+            var regions = _ref[$"det_regions{i}"].data<long>();
+            Assert.Equal(scores.Length, dets.Count);
+            for (int j = 0; j < dets.Count; j++)
+            {
+                Assert.Equal((int)classes[j], dets[j].Concept);
+                Assert.Equal(_ref.Names[(int)classes[j]], dets[j].Label);
+                Assert.Equal((int)regions[j], dets[j].Region);
+                Assert.True(Math.Abs(scores[j] - dets[j].Score) < 1e-4, $"{c.File} detection {j}: score {dets[j].Score} vs {scores[j]}");
+                var b = dets[j].Box.ToArray();
+                for (int q = 0; q < 4; q++) Assert.True(Math.Abs(boxes[4 * j + q] - b[q]) < 1e-3, $"{c.File} detection {j}: box {dets[j].Box}");
+            }
+        }
+    }
+
+    [SkippableFact]
+    public void ConceptEmbeddingsAreTheMeanOfThe81PromptEmbeddings()
+    {
+        var vocab = Paths.RequireShared("data", "clip", "bpe_simple_vocab_16e6.txt.gz");
+        using var dir = Paths.TempDir();
+        using var model = RegionClipModel.Load(TestCheckpoints.FullVocabularyTinyClip(dir.FullName));
+        using var pool = ConceptPool.Create(model.Clip, ClipTokenizer.Load(vocab), _ref.Names);
+        var err = RegionReference.RelativeError(_ref["concepts"], pool.Embeddings);
+        Assert.True(err <= ConceptTol, $"concept embeddings: relative error {err:E3}");
+    }
+
+    [SkippableFact]
+    public void RegionClipFormatCheckpointGivesTheSameRegionsAndConcepts()
+    {
+        var vocab = Paths.RequireShared("data", "clip", "bpe_simple_vocab_16e6.txt.gz");
+        using var dir = Paths.TempDir();
+        var openAi = TestCheckpoints.FullVocabularyTinyClip(dir.FullName);
+        var regionClip = Path.Combine(dir.FullName, "regionclip_pretrained-tiny.pth");
+        using (var scope = torch.NewDisposeScope())
+        {
+            // {"model": {"backbone.*" student, "teacher_backbone.*", "lang_encoder.*" text}} as PretrainFastRCNN saves it.
+            var state = Checkpoint.LoadStateDict(openAi);
+            foreach (var t in state.Values) scope.Include(t);
+            var renamed = new OrderedDictionary<string, Tensor>();
+            foreach (var (k, v) in state)
+            {
+                if (k.StartsWith("visual.", StringComparison.Ordinal))
+                {
+                    renamed["backbone." + k["visual.".Length..]] = v;
+                    renamed["teacher_backbone." + k["visual.".Length..]] = v * 0;   // must be ignored
+                }
+                else renamed["lang_encoder." + k] = v;
+            }
+            Checkpoint.SaveStateDict(renamed, regionClip, wrapInModel: true);
+        }
+        using var model = RegionClipModel.Load(regionClip);
+        Assert.True(model.HasTextTower);
+        using (var scope = torch.NewDisposeScope())
+        {
+            var c = _ref.Cases[0];
+            using var image = DetectionImage.Load(c.Path, c.Resize);
+            var err = RegionReference.RelativeError(_ref["emb0"], model.ExtractRegionFeatures(image, c.BoxTensor()));
+            Assert.True(err <= RegionTol, $"RegionCLIP-format regions: relative error {err:E3}");
+        }
+        using var pool = ConceptPool.Create(model.Clip, ClipTokenizer.Load(vocab), _ref.Names);
+        var cerr = RegionReference.RelativeError(_ref["concepts"], pool.Embeddings);
+        Assert.True(cerr <= ConceptTol, $"RegionCLIP-format concepts: relative error {cerr:E3}");
+    }
+}
