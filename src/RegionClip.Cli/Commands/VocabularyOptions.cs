@@ -1,5 +1,4 @@
 using System.CommandLine;
-using RegionClip.Data.Coco;
 using RegionClip.Modeling.Detection;
 using RegionClip.Text;
 
@@ -49,7 +48,7 @@ internal sealed class VocabularyOptions
             {
                 "--classes" => (ConceptNames.Parse(value!), null),
                 "--vocab-file" => (ConceptNames.ReadFile(value!), null),
-                _ => FromCategories(value!),
+                _ => ConceptNames.FromCategoriesFile(value!),
             };
             if (names.Count == 0) throw new ArgumentException($"{option} names no concepts");
             pool = Embed(pr, model, names, ids);
@@ -61,14 +60,6 @@ internal sealed class VocabularyOptions
             throw new ArgumentException($"the concept embeddings have {dim} dimensions but '{model.Source}' makes {model.EmbedDim}-dimensional regions (RN50: 1024, RN50x4: 640): use embeddings of the same model size");
         }
         return pool;
-    }
-
-    /// <summary>Concepts from a dataset's categories, in ascending id (the official embedding files' row order).</summary>
-    internal static (IReadOnlyList<string> Names, IReadOnlyList<long> Ids) FromCategories(string path)
-    {
-        var cats = CocoCategoriesFile.Load(path).OrderBy(c => c.Id).ToList();
-        if (cats.Count == 0) throw new InvalidDataException($"'{path}' has no categories");
-        return (cats.Select(c => c.Name).ToList(), cats.Select(c => c.Id).ToList());
     }
 
     internal ConceptPool Embed(ParseResult pr, RegionClipModel model, IReadOnlyList<string> names, IReadOnlyList<long>? ids)

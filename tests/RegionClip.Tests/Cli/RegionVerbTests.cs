@@ -171,4 +171,24 @@ public sealed class RegionVerbTests : TorchTest
         Assert.Equal(1, code);
         Assert.Contains("no concepts", stderr);
     }
+
+    [SkippableFact]
+    public void ExtractConceptsFromCategoriesOrdersRowsByIdAndPreparesLvisNames()
+    {
+        var vocab = Paths.RequireShared("data", "clip", "bpe_simple_vocab_16e6.txt.gz");
+        using var dir = Paths.TempDir();
+        var ckpt = TestCheckpoints.FullVocabularyTinyClip(dir.FullName);
+        var categories = Json(dir, "lvis_like.json", new
+        {
+            images = Array.Empty<object>(), annotations = Array.Empty<object>(),
+            categories = new object[] { new { id = 9, name = "hot_dog", frequency = "c" }, new { id = 2, name = "arctic_(type_of_shoe)", frequency = "r" } },
+        });
+        var outFile = dir.File("emb.pth");
+        var (code, _, stderr) = CliRunner.Run(["extract-concepts", "--model", ckpt, "--vocab", vocab, "--categories", categories, "--out", outFile, "--no-cache"]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["arctic_(type_of_shoe)", "hot_dog"], File.ReadAllLines(ConceptPool.NamesFileOf(outFile)));
+        using var saved = ConceptEmbeddingFile.Load(outFile);
+        using var expected = _ref["concepts"].narrow(0, 2, 2);   // reference rows: "arctic_(type_of_shoe)", "hot dog"
+        Assert.True(RegionReference.RelativeError(expected, saved) <= 1e-5);
+    }
 }

@@ -16,14 +16,17 @@ public sealed record DetectionResize(int MinSize = 800, int MaxSize = 1333)
 /// </summary>
 public sealed class DetectionImage : IDisposable
 {
-    private DetectionImage(Tensor pixels, int originalHeight, int originalWidth, string? source)
+    private DetectionImage(Tensor resized, Tensor pixels, int originalHeight, int originalWidth, string? source)
     {
+        Resized = resized;
         Pixels = pixels;
         OriginalHeight = originalHeight;
         OriginalWidth = originalWidth;
         Source = source;
     }
 
+    /// <summary>uint8 [Height, Width, 3] RGB: the resized image before normalisation (what an offline RPN starts from).</summary>
+    public Tensor Resized { get; }
     /// <summary>float32 [3, Height, Width], CLIP mean/std normalised.</summary>
     public Tensor Pixels { get; }
     public int OriginalHeight { get; }
@@ -39,8 +42,8 @@ public sealed class DetectionImage : IDisposable
         resize ??= DetectionResize.Default;
         using var scope = torch.NewDisposeScope();
         var resized = ClipPreprocess.ResizeShortestEdge(rgb, resize.MinSize, resize.MaxSize);
-        var pixels = ClipPreprocess.Normalize(resized).DetachFromDisposeScope();
-        return new DetectionImage(pixels, (int)rgb.size(0), (int)rgb.size(1), source);
+        var pixels = ClipPreprocess.Normalize(resized);
+        return new DetectionImage(resized.DetachFromDisposeScope(), pixels.DetachFromDisposeScope(), (int)rgb.size(0), (int)rgb.size(1), source);
     }
 
     /// <summary>Decodes and prepares a JPEG/PNG file.</summary>
@@ -78,5 +81,9 @@ public sealed class DetectionImage : IDisposable
     private double Sx => (double)Width / OriginalWidth;
     private double Sy => (double)Height / OriginalHeight;
 
-    public void Dispose() => Pixels.Dispose();
+    public void Dispose()
+    {
+        Resized.Dispose();
+        Pixels.Dispose();
+    }
 }
