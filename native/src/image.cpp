@@ -452,6 +452,9 @@ bool run_png_encode(PngEncodeJob* j) {
     return false;
   }
   png_set_write_fn(j->png, j, png_write_memory, png_flush_memory);
+  // zlib's fastest level: 4-5x faster than the default (6) on a 640x480 scene, for ~15% more bytes;
+  // PNGs here are visualizations and test outputs, written far more often than they are stored.
+  png_set_compression_level(j->png, 1);
   png_set_IHDR(j->png, j->info, png_uint_32(j->width), png_uint_32(j->height), 8,
                j->channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);

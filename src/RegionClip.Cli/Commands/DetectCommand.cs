@@ -30,11 +30,12 @@ internal static class DetectCommand
         var topK = new Option<int?>("--max-detections") { Description = "Detections per image (default: 300; --gt: 100 COCO, 300 LVIS)" };
         var softNms = new Option<bool>("--soft-nms") { Description = "Gaussian soft-NMS (sigma 0.5) instead of hard NMS" };
         var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 2 };
-        var output = new Option<string?>("--out") { Description = "Folder for results.json (COCO results) and detections.json; default: results JSON on stdout" };
+        var drawThreshold = new Option<double>("--draw-threshold") { Description = "Pictures show detections scoring above this (at most 25 per image)", DefaultValueFactory = _ => 0.05 };
+        var output = new Option<string?>("--out") { Description = "Folder for results.json (COCO results), detections.json, one SVG picture per image and an index.html gallery; default: results JSON on stdout" };
         var images = new Argument<string[]>("IMAGES") { Description = "JPEG/PNG files or folders (with --boxes)", Arity = ArgumentArity.ZeroOrMore };
         var cmd = new Command("detect", "Zero-shot detection of any vocabulary among given boxes (--boxes) or ground-truth boxes (--gt)")
         {
-            model, boxes, gt, imageRoot, score, nms, topK, softNms, batch, output, images,
+            model, boxes, gt, imageRoot, score, nms, topK, softNms, batch, drawThreshold, output, images,
         };
         foreach (var o in resize.All().Concat(vocabulary.All())) cmd.Options.Add(o);
         cmd.SetAction(pr => CliOutput.Run(() =>
@@ -72,8 +73,16 @@ internal static class DetectCommand
                 SoftNms = pr.GetValue(softNms),
             };
             var detector = new ZeroShotDetector(regionClip, pool, options);
-            var run = Run(detector, jobs, resize.Get(pr), pr.GetValue(batch));
-            Write(run, pool, pr.GetValue(output));
+            var outDir = pr.GetValue(output);
+            DetectionPictures? pictures = null;
+            if (outDir is not null)
+            {
+                Directory.CreateDirectory(outDir);
+                pictures = new DetectionPictures(outDir, pr.GetValue(drawThreshold), 25);
+            }
+            var run = Run(detector, jobs, resize.Get(pr), pr.GetValue(batch), pictures);
+            pictures?.WriteGallery($"regionclip detect: {string.Join(", ", pool.Names.Take(8))}{(pool.Count > 8 ? ", …" : "")}");
+            Write(run, pool, outDir);
             return run.Errors.Count == jobs.Count && jobs.Count > 0 ? 1 : 0;
         }));
         return cmd;
@@ -82,7 +91,7 @@ internal static class DetectCommand
     private sealed record ImageResult(Job Job, int Width, int Height, IReadOnlyList<Detection> Detections);
     private sealed record RunResult(List<ImageResult> Images, List<(string Path, string Error)> Errors, double Seconds);
 
-    private static RunResult Run(ZeroShotDetector detector, List<Job> jobs, DetectionResize resize, int batchSize)
+    private static RunResult Run(ZeroShotDetector detector, List<Job> jobs, DetectionResize resize, int batchSize, DetectionPictures? pictures)
     {
         var results = new List<ImageResult>();
         var errors = new List<(string, string)>();
@@ -103,13 +112,17 @@ internal static class DetectCommand
                         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
                         {
                             errors.Add((job.Path, e.Message));
+                            pictures?.AddFailure(job.Path, e.Message);
                             CliOutput.Human.MarkupLine($"[yellow]skipped[/] {Markup.Escape(job.Path)}: {Markup.Escape(e.Message)}");
                         }
                     }
                     using var scope = torch.NewDisposeScope();
                     var dets = detector.DetectInBoxes(batch.Select(b => b.Image).ToList(), batch.Select(b => Box.ToTensor(b.Job.Boxes)).ToList());
                     for (int i = 0; i < batch.Count; i++)
+                    {
                         results.Add(new ImageResult(batch[i].Job, batch[i].Image.OriginalWidth, batch[i].Image.OriginalHeight, dets[i]));
+                        pictures?.Add(batch[i].Job.Path, batch[i].Image, dets[i]);
+                    }
                 }
                 finally
                 {
@@ -171,7 +184,6 @@ internal static class DetectCommand
             CliOutput.WriteJson(coco.Select(d => new { image_id = d.ImageId, category_id = d.CategoryId, bbox = d.Bbox, score = d.Score }), null);
             return;
         }
-        Directory.CreateDirectory(outDir);
         CocoResultsFile.Save(Path.Combine(outDir, "results.json"), coco);
         CliOutput.WriteJson(new
         {
@@ -188,6 +200,6 @@ internal static class DetectCommand
             }),
             errors = run.Errors.Select(e => new { file = e.Path, error = e.Error }),
         }, Path.Combine(outDir, "detections.json"));
-        CliOutput.Human.MarkupLine($"wrote {Markup.Escape(Path.Combine(outDir, "results.json"))} and detections.json");
+        CliOutput.Human.MarkupLine($"wrote {Markup.Escape(Path.Combine(outDir, "results.json"))}, detections.json, one SVG per image and index.html");
     }
 }

@@ -117,6 +117,13 @@ public sealed class RegionVerbTests : TorchTest
         }
         var details = CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "detections.json")));
         Assert.Contains("b.jpg", details.GetProperty("errors")[0].GetProperty("file").GetString());
+        // One picture per decoded image, each drawing its detections above the draw threshold; a gallery naming the failure.
+        var svg = System.Xml.Linq.XDocument.Load(Path.Combine(outDir, "a.svg"));
+        Assert.Equal(expected.Count(s => s > 0.05f), svg.Descendants().Count(e => e.Name.LocalName == "rect" && (string?)e.Attribute("class") == "box"));
+        Assert.True(File.Exists(Path.Combine(outDir, "c.svg")));
+        var gallery = File.ReadAllText(Path.Combine(outDir, "index.html"));
+        Assert.Contains("a.svg", gallery);
+        Assert.Contains("b.jpg", gallery);
     }
 
     [Fact]
