@@ -38,15 +38,18 @@ internal static class EvaluateCommand
             var detections = Task.Run(() => CocoResultsFile.Load(dtPath));
             var truth = CocoDataset.Load(pr.GetValue(gt)!);
             var results = detections.GetAwaiter().GetResult();
+            var chosenSplit = pr.GetValue(split) is { } name ? Split(name, truth) : null;  // a bad split fails before the work
             bool lvis = pr.GetValue(kind) switch { "lvis" => true, "coco" => false, _ => truth.IsLvis };
             var evaluation = lvis
                 ? LvisEvaluator.Evaluate(truth, results, Path.GetFileName(dtPath))
                 : CocoEvaluator.Evaluate(truth, results, Path.GetFileName(dtPath));
-            var splitNumbers = pr.GetValue(split) is { } s ? SplitMetrics.Compute(evaluation, Split(s, truth)) : [];
+            var splitNumbers = chosenSplit is null ? [] : SplitMetrics.Compute(evaluation, chosenSplit);
             clock.Stop();
 
             WriteTable(evaluation, splitNumbers, truth, results.Count, clock.Elapsed);
             if (pr.GetValue(perCategory)) WritePerCategory(evaluation);
+            if (truth.Annotations.Any(a => a.Id == 0))
+                CliOutput.Human.MarkupLine("[yellow]note:[/] the ground truth has an annotation with id 0; the official tools never count it as found, and neither does this evaluation");
             if (evaluation.SkippedDetections > 0)
                 CliOutput.Human.MarkupLine($"[yellow]note:[/] {evaluation.SkippedDetections} detections have a category_id that is not in the ground truth; they were left out, as the official tools do");
 

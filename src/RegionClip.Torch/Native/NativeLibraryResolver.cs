@@ -12,6 +12,8 @@ internal static class NativeLibraryResolver
     internal const string LibraryName = "regionclip_native";
     private const string FileName = "libregionclip_native.so";
     private static int _installed;
+    private static readonly Lock LoadLock = new();
+    private static IntPtr _library;
 
     internal static void Install()
     {
@@ -22,12 +24,18 @@ internal static class NativeLibraryResolver
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         if (name != LibraryName) return IntPtr.Zero;
-        foreach (var candidate in Candidates())
+        // The runtime calls the resolver for every P/Invoke it binds: configure threads only on the
+        // first load, or each newly bound function would reset a user's torch.set_num_threads.
+        lock (LoadLock)
         {
-            if (!File.Exists(candidate)) continue;
-            var lib = NativeLibrary.Load(candidate);
-            ConfigureThreads(lib);
-            return lib;
+            if (_library != IntPtr.Zero) return _library;
+            foreach (var candidate in Candidates())
+            {
+                if (!File.Exists(candidate)) continue;
+                var lib = NativeLibrary.Load(candidate);
+                ConfigureThreads(lib);
+                return _library = lib;
+            }
         }
         throw new DllNotFoundException(
             $"{FileName} was not found (looked in: {string.Join(", ", Candidates())}). " +

@@ -36,6 +36,17 @@ public sealed class EvaluationArrays
     public double RecallAt(int t, int k, int a, int m) => Recall[((t * K + k) * A + a) * M + m];
 
     internal void SetPrecision(int t, int r, int k, int a, int m, double v) => Precision[(((t * R + r) * K + k) * A + a) * M + m] = v;
+    /// <summary>Copies the curves of one maxDets setting to another (for limits that keep the same detections).</summary>
+    internal void CopyMaxDets(int k, int a, int from, int to)
+    {
+        for (int t = 0; t < T; t++)
+        {
+            Recall[((t * K + k) * A + a) * M + to] = Recall[((t * K + k) * A + a) * M + from];
+            for (int r = 0; r < R; r++)
+                Precision[(((t * R + r) * K + k) * A + a) * M + to] = Precision[(((t * R + r) * K + k) * A + a) * M + from];
+        }
+    }
+
     internal void SetRecall(int t, int k, int a, int m, double v) => Recall[((t * K + k) * A + a) * M + m] = v;
 
     /// <summary>

@@ -193,13 +193,18 @@ internal static class MatchingEngine
             {
                 int npig = _npig[a];
                 if (npig == 0) continue;  // no ground truth to find: precision and recall stay −1
+                int previous = -1;
                 for (int m = 0; m < _maxDets.Length; m++)
                 {
                     int nd = 0;
                     for (int e = 0; e < n; e++)
                         if (_rank[_byScore[e].Position] < _maxDets[m]) _kept[nd++] = _byScore[e].Position;
-                    for (int t = 0; t < _iouThr.Length; t++)
-                        Curve(k, a, m, t, npig, nd, arrays);
+                    // A larger limit that keeps no more detections (no cell has more) gives the same curves.
+                    if (nd == previous) arrays.CopyMaxDets(k, a, m - 1, m);
+                    else
+                        for (int t = 0; t < _iouThr.Length; t++)
+                            Curve(k, a, m, t, npig, nd, arrays);
+                    previous = nd;
                 }
             }
         }
@@ -216,6 +221,13 @@ internal static class MatchingEngine
                 {
                     if ((_masks[at] & bit) != 0) tp++;
                     else fp++;
+                }
+                else if (i > 0)
+                {
+                    // Ignored: the counts did not move, so neither do recall and precision (saves two divisions).
+                    _rc[i] = _rc[i - 1];
+                    _pr[i] = _pr[i - 1];
+                    continue;
                 }
                 _rc[i] = tp / npig;
                 _pr[i] = tp / (fp + tp + NumpyEps);

@@ -153,6 +153,12 @@ public sealed class RegionVerbTests : TorchTest
         Assert.All(results, r => Assert.Contains(r.GetProperty("category_id").GetInt64(), ids));
         Assert.True(results.Count <= 100);   // COCO preset
 
+        // The results are valid COCO results for this ground truth: evaluate accepts them and AP50 is
+        // defined (the random model need not name the right class, so its value is not asserted).
+        var (evalCode, evalOut, evalErr) = CliRunner.Run(["evaluate", "--gt", gt, "--dt", Path.Combine(outDir, "results.json")]);
+        Assert.True(evalCode == 0, evalErr);
+        Assert.InRange(CliRunner.Json(evalOut).GetProperty("AP50").GetDouble(), 0.0, 1.0);
+
         (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--gt", gt, "--classes", "zebra", "--out", outDir]);
         Assert.Equal(1, code);
         Assert.Contains("one vocabulary", stderr);

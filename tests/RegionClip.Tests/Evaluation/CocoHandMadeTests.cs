@@ -147,6 +147,20 @@ public sealed class CocoHandMadeTests
     }
 
     [Fact]
+    public void AGroundTruthWithIdZeroIsNeverCountedAsFound()
+    {
+        // pycocotools records a match as the ground truth's id and later tests that id against 0, so a detection
+        // matched to the box with id 0 counts as a false positive and the box stays unfound: AP 0, AR 0.
+        // The box with id 1, found the same way, scores as usual; the mean over the two categories is x/2.
+        var e = new EvalCase().Image(1).Category(1).Category(2)
+            .Gt(1, 1, 0, 0, 50, 50, id: 0).Gt(1, 2, 0, 0, 50, 50, id: 1)
+            .Det(1, 1, 0, 0, 50, 50, 0.9).Det(1, 2, 0, 0, 50, 50, 0.9)
+            .Coco();
+        Assert.Equal([0.0, EvalCase.OneTp], e.PerCategory.Select(c => c.AP).ToArray(), new ToleranceComparer(Tol));
+        Assert.Equal(0.5, e["AR100"]);
+    }
+
+    [Fact]
     public void ThresholdsAreNumpyLinspaceValues()
     {
         var p = EvaluationParams.Coco;

@@ -38,11 +38,11 @@ internal sealed class EvalCase
         return this;
     }
 
-    public EvalCase Gt(long image, long category, double x, double y, double w, double h, bool crowd = false)
+    public EvalCase Gt(long image, long category, double x, double y, double w, double h, bool crowd = false, long? id = null)
     {
         _annotations.Add(new()
         {
-            ["id"] = _annotations.Count + 1, ["image_id"] = image, ["category_id"] = category,
+            ["id"] = id ?? _annotations.Count + 1, ["image_id"] = image, ["category_id"] = category,
             ["bbox"] = new[] { x, y, w, h }, ["area"] = w * h, ["iscrowd"] = crowd ? 1 : 0,
         });
         return this;

@@ -124,7 +124,14 @@ internal static class CocoJson
         src.Read(ref r);
         if (r.TokenType != JsonTokenType.String)
             throw Error(src, at, $"field \"{field}\" must be a string, found {Found(ref r)}");
-        return r.GetString()!;
+        try
+        {
+            return r.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Error(src, at, $"field \"{field}\" is not valid UTF-8 text");
+        }
     }
 
     /// <summary>iscrowd: 0/1 as in COCO, or a boolean.</summary>

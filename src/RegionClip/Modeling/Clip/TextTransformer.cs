@@ -61,7 +61,7 @@ public sealed class ResidualAttentionBlock : Module
         var h = x + _attn.forward(_ln1.forward(x), mask);
         var m = _fc.forward(_ln2.forward(h));
         m = m * (m * 1.702).sigmoid_();                                     // QuickGELU
-        return h.add_(_proj.forward(m)).MoveToOuterScope();
+        return (h + _proj.forward(m)).MoveToOuterScope();   // not add_: ln_2's backward needs h
     }
 
     private sealed class Mlp : Module

@@ -101,6 +101,33 @@ public sealed class CocoReaderTests
     }
 
     [Fact]
+    public void CorruptedBytesGiveAnErrorNamingTheFileOrLoad()
+    {
+        // Seeded corruption of the valid file: any outcome but a clear InvalidDataException (or a clean load,
+        // when the change happens to keep it valid) is a failure.
+        using var dir = Paths.TempDir();
+        var bytes = Encoding.UTF8.GetBytes(Valid);
+        var random = new Random(5);
+        byte[] alphabet = Encoding.UTF8.GetBytes("{}[],:\"0123456789.-eE truefalsnul\\");
+        for (int trial = 0; trial < 400; trial++)
+        {
+            var copy = (byte[])bytes.Clone();
+            for (int i = 0, n = 1 + trial % 3; i < n; i++) copy[random.Next(copy.Length)] = alphabet[random.Next(alphabet.Length)];
+            var path = dir.File("corrupt.json");
+            File.WriteAllBytes(path, copy);
+            try
+            {
+                CocoDataset.Load(path);
+                CocoCategoriesFile.Load(path);
+            }
+            catch (InvalidDataException e)
+            {
+                Assert.StartsWith("corrupt.json: ", e.Message);
+            }
+        }
+    }
+
+    [Fact]
     public void MissingSectionsAndWrongRootAreNamed()
     {
         using var dir = Paths.TempDir();
@@ -111,6 +138,17 @@ public sealed class CocoReaderTests
         Assert.Contains("found an array",
             Assert.Throws<InvalidDataException>(() => CocoDataset.Load(Write(dir, "c.json", "[]"))).Message);
         Assert.Contains("no such file", Assert.Throws<FileNotFoundException>(() => CocoDataset.Load(dir.File("none.json"))).Message);
+    }
+
+    [Fact]
+    public void InvalidUtf8IsNamed()
+    {
+        using var dir = Paths.TempDir();
+        var path = dir.File("utf8.json");
+        File.WriteAllBytes(path, [.. Encoding.UTF8.GetBytes("""{"images": [{"id": 1, "file_name": "a"""), 0xFF, 0xFE,
+            .. Encoding.UTF8.GetBytes("""b.jpg", "width": 1, "height": 1}], "categories": []}""")]);
+        var e = Assert.Throws<InvalidDataException>(() => CocoDataset.Load(path));
+        Assert.Equal("utf8.json: images[0] (id 1): field \"file_name\" is not valid UTF-8 text", e.Message);
     }
 
     [Fact]

@@ -1,0 +1,129 @@
+using RegionClip.Modeling.Detection;
+using RegionClip.Torch;
+using RegionClip.Torch.nn;
+
+namespace RegionClip.Modeling.Proposals;
+
+/// <summary>
+/// An offline region proposal network as RegionCLIP runs it (SPEC §4.5, §5.3): a detectron2 ResNet-50
+/// backbone (C4, or FPN p2–p6) and an RPN, under detectron2's keys "backbone.*" and
+/// "proposal_generator.*", so <see cref="Module.state_dict"/> equals the official files' RPN part.
+/// <see cref="Propose(Tensor, ProposalOptions)"/> runs it in inference mode on resized RGB images.
+/// </summary>
+public sealed class ProposalNetwork : Module
+{
+    private readonly Module<Tensor, Tensor[]> _backbone;
+
+    /// <summary>A network of the given shapes with detectron2's initialisation (weights are normally loaded).</summary>
+    public ProposalNetwork(RpnConfig config, string source = "(in memory)")
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Config = config;
+        Source = source;
+        long featureChannels;
+        if (config.Kind == RpnKind.C4)
+        {
+            var resnet = new ResNetBackbone(config.ResNet, 4);
+            featureChannels = resnet.OutChannels[0];
+            _backbone = register_module("backbone", resnet);
+        }
+        else
+        {
+            var fpnNorm = config.Kind == RpnKind.FpnLsj ? NormKind.BatchNorm : NormKind.None;
+            var fpn = new Fpn(new ResNetBackbone(config.ResNet, 2, 3, 4, 5), config.FpnChannels, fpnNorm);
+            featureChannels = fpn.OutChannels;
+            _backbone = register_module("backbone", fpn);
+        }
+        Rpn = register_module("proposal_generator", new Rpn(new RpnHead(featureChannels, config.HeadConvDims, config.NumAnchors), AnchorGenerator.For(config.Kind)));
+    }
+
+    public RpnConfig Config { get; }
+
+    /// <summary>The backbone: a padded batch [N, 3, H, W] → the RPN's feature maps (res4 for C4, p2..p6 for FPN).</summary>
+    public Module<Tensor, Tensor[]> Backbone => _backbone;
+    public RpnKind Kind => Config.Kind;
+    public Rpn Rpn { get; }
+    /// <summary>The file the weights came from.</summary>
+    public string Source { get; }
+
+    /// <summary>Inputs are padded to a multiple of this (32 for FPN, none for C4), as detectron2's backbone asks.</summary>
+    public int SizeDivisibility => Kind == RpnKind.C4 ? 0 : Fpn.SizeDivisibility;
+
+    /// <summary>
+    /// Loads rpn_coco_48.pth (C4), rpn_lvis_866.pth (FPN), rpn_lvis_866_lsj.pth (FPN-LSJ), any
+    /// detectron2 checkpoint of those shapes, or the offline RPN inside a RegionCLIP checkpoint. The
+    /// variant, depths and widths come from the keys and shapes; loading is strict.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not an RPN checkpoint (e.g. a CLIP model), or keys missing, unexpected or mis-shaped — named in the message.</exception>
+    public static ProposalNetwork Load(string path)
+    {
+        var state = RpnCheckpoint.Load(path);
+        try
+        {
+            var config = RpnConfig.Infer(state, path);
+            var network = new ProposalNetwork(config, path);
+            try
+            {
+                network.load_state_dict(WithBatchCounters(state, network));
+            }
+            catch (Exception e)
+            {
+                network.Dispose();
+                if (e is StateDictException)
+                    throw new InvalidDataException($"'{path}' does not match a {config.Kind} RPN (variant and shapes read from its keys): {e.Message}", e);
+                throw;
+            }
+            network.eval();
+            return network;
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// BN's step counter carries no inference information: a file without it (or with it where the
+    /// network has frozen BN) still loads.
+    /// </summary>
+    private static Dictionary<string, Tensor> WithBatchCounters(IReadOnlyDictionary<string, Tensor> state, ProposalNetwork network)
+    {
+        const string counter = ".num_batches_tracked";
+        var own = network.state_dict();
+        var result = state.Where(kv => !kv.Key.EndsWith(counter, StringComparison.Ordinal) || own.ContainsKey(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        foreach (var (key, tensor) in own)
+            if (key.EndsWith(counter, StringComparison.Ordinal)) result.TryAdd(key, tensor);
+        return result;
+    }
+
+    /// <summary>Proposals for one resized RGB uint8 image [H, W, 3], in its pixels.</summary>
+    public ProposalSet Propose(Tensor resizedRgb, ProposalOptions options) => Propose([resizedRgb], options)[0];
+
+    /// <summary>Proposals for a prepared detection image (its <see cref="DetectionImage.Resized"/> pixels).</summary>
+    public ProposalSet Propose(DetectionImage image, ProposalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return Propose(image.Resized, options);
+    }
+
+    /// <summary>
+    /// Proposals for several images in one batch: zero-padded to the largest, then to
+    /// <see cref="SizeDivisibility"/> (like detectron2's ImageList), each clipped to its own size.
+    /// </summary>
+    public IReadOnlyList<ProposalSet> Propose(IReadOnlyList<Tensor> resizedRgb, ProposalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(resizedRgb);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (resizedRgb.Count == 0) return [];
+        using var guard = torch.inference_mode();
+        using var scope = torch.NewDisposeScope();
+        var (batch, sizes) = RpnInput.Batch(resizedRgb, SizeDivisibility);
+        var features = _backbone.forward(batch);
+        batch.Dispose();
+        var results = Rpn.PredictProposals(features, sizes, options.PreNmsTopKFor(Kind), options);
+        foreach (var r in results) r.MoveToOuterScope();
+        return results;
+    }
+}

@@ -1,0 +1,12 @@
+namespace RegionClip.Modeling.Proposals;
+
+/// <summary>The offline RPN variants of SPEC §4.5, told apart by their checkpoint keys.</summary>
+public enum RpnKind
+{
+    /// <summary>R50-C4 (rpn_coco_48.pth): the RPN on res4, 15 anchors per location.</summary>
+    C4,
+    /// <summary>R50-FPN (rpn_lvis_866.pth): the RPN on p2..p6, 3 anchors per location.</summary>
+    Fpn,
+    /// <summary>R50-FPN trained with large-scale jitter (rpn_lvis_866_lsj.pth): BN in the backbone and FPN, two 3×3 convs in the head.</summary>
+    FpnLsj,
+}
