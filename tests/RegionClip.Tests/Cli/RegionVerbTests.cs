@@ -204,4 +204,24 @@ public sealed class RegionVerbTests : TorchTest
         using var expected = _ref["concepts"].narrow(0, 2, 2);   // reference rows: "arctic_(type_of_shoe)", "hot dog"
         Assert.True(RegionReference.RelativeError(expected, saved) <= 1e-5);
     }
+
+    [Fact]
+    public void DetectWithAnRpnWritesResultsForEveryImage()
+    {
+        using var dir = Paths.TempDir();
+        var outDir = dir.File("out");
+        var concepts = ConceptFile(dir);
+        string[] images = [_ref.Cases[0].Path, _ref.Cases[1].Path];
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", concepts, "--rpn", Paths.Fixture("rpn", "rpn_c4.pth"),
+            "--min-size", "96", "--max-size", "160", "--out", outDir, .. images]);
+        Assert.True(code == 0, stderr);
+        var results = CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "results.json"))).EnumerateArray().ToList();
+        Assert.Equal([1L, 2L], results.Select(r => r.GetProperty("image_id").GetInt64()).Distinct().Order());
+        Assert.All(results, r => Assert.InRange(r.GetProperty("score").GetDouble(), 0.02, 1.0));   // pre-fusion probabilities above the preset threshold
+        Assert.True(File.Exists(Path.Combine(outDir, "index.html")));
+
+        (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", concepts, "--rpn", Paths.Fixture("rpn", "rpn_c4.pth"), "--boxes", concepts, images[0]]);
+        Assert.Equal(1, code);
+        Assert.Contains("exactly one of --rpn, --boxes or --gt", stderr);
+    }
 }

@@ -1,3 +1,4 @@
+using RegionClip.Modeling.Proposals;
 using RegionClip.Text;
 using RegionClip.Torch;
 
@@ -6,7 +7,8 @@ namespace RegionClip.Modeling.Detection;
 /// <summary>
 /// Zero-shot detection with a RegionCLIP (or CLIP) model and any vocabulary (SPEC §5): regions are
 /// classified by their CLIP-space embeddings, then thresholded, per-class NMS-ed and cut to the top k.
-/// This part takes the regions as given boxes (user boxes or ground truth, "GT mode").
+/// Regions come from a region proposal network (<see cref="Detect(DetectionImage)"/>, "RPN mode") or
+/// are given (<see cref="DetectInBoxes(DetectionImage, Tensor)"/>: user boxes or ground truth, "GT mode").
 /// </summary>
 public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts, DetectionOptions? options = null)
 {
@@ -14,14 +16,56 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
     public ConceptPool Concepts { get; } = concepts;
     public DetectionOptions Options { get; } = options ?? DetectionOptions.CustomImages;
 
+    /// <summary>The offline RPN of RPN mode (e.g. rpn_lvis_866.pth); not owned.</summary>
+    public ProposalNetwork? Proposer { get; init; }
+
+    /// <summary>Proposal settings; default: the zero-shot configs' (NMS 0.9, 1000 per image).</summary>
+    public ProposalOptions? ProposalOptions { get; init; }
+
+    /// <summary>RPN mode: proposals, region scores fused with objectness as <see cref="Options"/> says.</summary>
+    public IReadOnlyList<Detection> Detect(DetectionImage image) => Detect([image])[0];
+
+    /// <summary>RPN mode for many images (the RPN and the region head each see the whole batch).</summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<DetectionImage> images)
+    {
+        var rpn = Proposer ?? throw new InvalidOperationException("no region proposal network: set Proposer (ProposalNetwork.Load) or give the regions (DetectInBoxes)");
+        CheckDims();
+        using var scope = torch.NewDisposeScope();
+        var proposals = rpn.Propose(images.Select(i => i.Resized).ToList(), ProposalOptions ?? Proposals.ProposalOptions.ZeroShot(rpn.Kind));
+        try
+        {
+            var features = Model.EncodeRegions(images, proposals.Select(p => p.Boxes).ToList());
+            var result = new IReadOnlyList<Detection>[images.Count];
+            long offset = 0;
+            for (int i = 0; i < images.Count; i++)
+            {
+                var p = proposals[i];
+                var probs = RegionClassifier.Probabilities(features.narrow(0, offset, p.Count), Concepts.Embeddings);
+                offset += p.Count;
+                using var kept = Postprocess.Run(p.Boxes, probs, p.Objectness, images[i].Height, images[i].Width, Options);
+                result[i] = ToDetections(images[i], kept);
+            }
+            return result;
+        }
+        finally
+        {
+            foreach (var p in proposals) p.Dispose();
+        }
+    }
+
+    private void CheckDims()
+    {
+        if (Concepts.Dim != Model.EmbedDim)
+            throw new ArgumentException($"the vocabulary's embeddings have {Concepts.Dim} dimensions but the model's regions have {Model.EmbedDim}: embed the concepts with the same model size");
+    }
+
     /// <summary>Detections among given boxes (original pixels, validated and clipped), best first.</summary>
     public IReadOnlyList<Detection> DetectInBoxes(DetectionImage image, Tensor boxes) => DetectInBoxes([image], [boxes])[0];
 
     /// <summary>Many images at once (see <see cref="RegionClipModel.EncodeRegions(IReadOnlyList{DetectionImage}, IReadOnlyList{Tensor})"/>).</summary>
     public IReadOnlyList<IReadOnlyList<Detection>> DetectInBoxes(IReadOnlyList<DetectionImage> images, IReadOnlyList<Tensor> boxes)
     {
-        if (Concepts.Dim != Model.EmbedDim)
-            throw new ArgumentException($"the vocabulary's embeddings have {Concepts.Dim} dimensions but the model's regions have {Model.EmbedDim}: embed the concepts with the same model size");
+        CheckDims();
         using var scope = torch.NewDisposeScope();
         var features = Model.ExtractRegionFeatures(images, boxes);
         var result = new IReadOnlyList<Detection>[images.Count];
