@@ -124,6 +124,7 @@ internal static class DetectCommand
                             CliOutput.Human.MarkupLine($"[yellow]skipped[/] {Markup.Escape(job.Path)}: {Markup.Escape(e.Message)}");
                         }
                     }
+                    if (batch.Count == 0) continue;   // every image of this batch failed to load (reported above)
                     using var scope = torch.NewDisposeScope();
                     var dets = detector.Proposer is not null
                         ? detector.Detect(batch.Select(b => b.Image).ToList())

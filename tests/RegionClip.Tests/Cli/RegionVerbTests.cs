@@ -101,7 +101,7 @@ public sealed class RegionVerbTests : TorchTest
         var boxes = Json(dir, "boxes.json", _ref.Cases[0].Boxes);
         var outDir = dir.File("out");
         var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--boxes", boxes,
-            "--min-size", "96", "--max-size", "160", "--score-threshold", "0.001", "--nms-threshold", "0.5", "--max-detections", "100", "--out", outDir, images]);
+            "--min-size", "96", "--max-size", "160", "--score-threshold", "0.001", "--nms-threshold", "0.5", "--max-detections", "100", "--batch", "1", "--out", outDir, images]);
         Assert.True(code == 0, stderr);
         Assert.Contains("b.jpg", stderr);
         var results = CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "results.json"))).EnumerateArray().ToList();
