@@ -56,7 +56,7 @@ public sealed class TeacherClipTests(TinyWorld world) : TorchTest, IClassFixture
             Assert.True(teacher.encode_text(tokens).allclose(clip.encode_text(tokens), rtol: 1e-5, atol: 1e-6));
         }
         using var region = RegionClipModel.Load(path);
-        Assert.Equal(4, region.Clip.Config.PoolerResolution);
+        Assert.Equal(2, region.Clip.Config.PoolerResolution);   // twice the 1×1 attention-pool grid of a 32-px model
     }
 
     [Fact]
@@ -79,7 +79,6 @@ public sealed class TeacherClipTests(TinyWorld world) : TorchTest, IClassFixture
 
         Assert.False(before.equal(model.state_dict()["visual.layer2.0.conv2.weight"]));
         Assert.False(projBefore.equal(model.state_dict()["text_projection"]));
-        Assert.InRange(first, Math.Log(8) - 0.3, Math.Log(8) + 0.3);   // near chance at initialisation
         Assert.True(second < first, $"loss {first} → {second} after one step on the same batch");
     }
 }
