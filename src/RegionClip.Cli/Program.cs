@@ -29,7 +29,6 @@ public static class Program
             ExtractRegionsCommand.Create(),
             DetectCommand.Create(),
             SynthCommand.Create(),
-            TrainTeacherCommand.Create(),
             EvaluateCommand.Create(),
         };
         var parse = root.Parse(args);
