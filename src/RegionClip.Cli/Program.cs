@@ -29,6 +29,7 @@ public static class Program
             ExtractRegionsCommand.Create(),
             DetectCommand.Create(),
             SynthCommand.Create(),
+            TrainTeacherCommand.Create(),
             EvaluateCommand.Create(),
         };
         var parse = root.Parse(args);

@@ -40,7 +40,8 @@ public sealed class ClipCheckpoint : IDisposable
     public static ClipCheckpoint Load(string path)
     {
         var fileKind = Checkpoint.Identify(path);
-        var root = torch.load(path, halfToFloat: true);
+        var loaded = torch.load(path, halfToFloat: true);
+        var root = loaded;   // may become the "model" entry; everything loaded is freed below
         try
         {
             if (root is Tensor t)
@@ -53,7 +54,7 @@ public sealed class ClipCheckpoint : IDisposable
         }
         finally
         {
-            Checkpoint.DisposeTree(root);
+            Checkpoint.DisposeTree(loaded);
         }
     }
 

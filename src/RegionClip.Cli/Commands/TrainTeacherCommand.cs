@@ -1,0 +1,192 @@
+using System.CommandLine;
+using System.Globalization;
+using RegionClip.Training;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace RegionClip.Cli.Commands;
+
+/// <summary>`train-teacher`: trains the synthetic world's CLIP teacher from scratch and checks it zero-shot.</summary>
+internal static class TrainTeacherCommand
+{
+    internal static Command Create()
+    {
+        var world = new Option<string>("--world") { Description = "World folder written by `regionclip synth` (train split; val for the zero-shot check)", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for teacher.pth, teacher_checkpoint.pth, teacher_log.csv and teacher.json", Required = true };
+        var minutes = new Option<double?>("--minutes") { Description = "Train for about this many minutes (the step count is fixed from the first steps' speed)" };
+        var steps = new Option<int?>("--steps") { Description = $"Optimisation steps (default {TeacherOptions.Default.Steps}; --quick {TeacherOptions.Quick.Steps})" };
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training images instead of --steps" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights and of the data order", DefaultValueFactory = _ => 0 };
+        var resume = new Option<bool>("--resume") { Description = "Continue from OUT/teacher_checkpoint.pth with its settings (bit-identical to an uninterrupted run at the same thread count)" };
+        var quick = new Option<bool>("--quick") { Description = "The quick preset (about a minute; lower accuracy)" };
+        var batch = new Option<int?>("--batch-size") { Description = $"Image–caption pairs per step (default {TeacherOptions.Default.BatchSize})" };
+        var lr = new Option<double?>("--lr") { Description = $"Peak AdamW learning rate (default {TeacherOptions.Default.LearningRate.ToString(CultureInfo.InvariantCulture)})" };
+        var every = new Option<int?>("--checkpoint-every") { Description = $"Steps between checkpoints (default {TeacherOptions.Default.CheckpointEvery})" };
+        var noEval = new Option<bool>("--no-eval") { Description = "Skip the zero-shot check on the val split" };
+        var report = new Option<string?>("--report") { Description = "Also write the JSON summary here (it always goes to OUT/teacher.json and stdout)" };
+        var cmd = new Command("train-teacher", "Train a small CLIP teacher from scratch on a synthetic world's image–caption pairs; zero-shot top-1 on val single-object images")
+        {
+            world, output, steps, epochs, minutes, seed, resume, quick, batch, lr, every, noEval, report,
+        };
+        cmd.SetAction(pr => CliOutput.Run(() =>
+        {
+            var options = pr.GetValue(quick) ? TeacherOptions.Quick : TeacherOptions.Default;
+            options = options with
+            {
+                Seed = pr.GetValue(seed),
+                Minutes = pr.GetValue(minutes),
+                Steps = pr.GetValue(steps) ?? options.Steps,
+                Epochs = pr.GetValue(epochs),
+                BatchSize = pr.GetValue(batch) ?? options.BatchSize,
+                LearningRate = pr.GetValue(lr) ?? options.LearningRate,
+                CheckpointEvery = pr.GetValue(every) ?? options.CheckpointEvery,
+            };
+            if (new[] { pr.GetValue(minutes) is not null, pr.GetValue(epochs) is not null, pr.GetValue(steps) is not null }.Count(b => b) > 1)
+                throw new ArgumentException("give one of --steps, --epochs or --minutes");
+            options.Validate();
+            var outDir = pr.GetValue(output)!;
+            var trainer = new ClipTeacherTrainer(pr.GetValue(world)!, outDir, options);
+
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                // First Ctrl+C: checkpoint and stop cleanly; a second one ends the process at once.
+                e.Cancel = !cancel.IsCancellationRequested;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            TeacherResult result;
+            try
+            {
+                result = RunWithProgress(trainer, pr.GetValue(resume), !pr.GetValue(noEval), cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                CliOutput.Human.MarkupLine($"[yellow]interrupted[/]: checkpoint saved to {Markup.Escape(trainer.CheckpointPath)}; rerun with --resume to continue");
+                return 130;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+            PrintTable(result);
+            var json = Summary(result);
+            CliOutput.WriteJson(json, Path.Combine(outDir, "teacher.json"));
+            if (pr.GetValue(report) is { } r) CliOutput.WriteJson(json, r);
+            CliOutput.WriteJson(json, null);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static TeacherResult RunWithProgress(ClipTeacherTrainer trainer, bool resume, bool evaluate, CancellationToken cancel)
+    {
+        TeacherResult result = null!;
+        CliOutput.Human.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                     new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<TeacherPhase, ProgressTask>();
+                ProgressTask Task(TeacherPhase phase, string label)
+                {
+                    if (!tasks.TryGetValue(phase, out var t))
+                    {
+                        foreach (var other in tasks.Values) if (!other.IsFinished) other.Value = other.MaxValue;
+                        tasks[phase] = t = ctx.AddTask(label, maxValue: 1);
+                    }
+                    return t;
+                }
+                var progress = new SyncProgress(p =>
+                {
+                    var task = p.Phase switch
+                    {
+                        TeacherPhase.LoadingImages => Task(p.Phase, "loading training images"),
+                        TeacherPhase.Evaluating => Task(p.Phase, "zero-shot on val single-object images"),
+                        _ => Task(p.Phase, "training"),
+                    };
+                    // A --minutes run learns its length after a few steps; until then the bar has no end.
+                    task.MaxValue = p.Total > 0 ? p.Total : Math.Max(p.Done + 1, 1_000_000);
+                    task.Value = p.Done;
+                    if (p.Last is { } s)
+                    {
+                        task.Description = $"training [grey]epoch {s.Epoch + 1}[/] loss {s.Loss:F3} [grey]τ {s.Temperature:F3}[/]";
+                        task.State.Update<double>(RateColumn.Key, old => old <= 0 ? s.ImagesPerSecond : 0.8 * old + 0.2 * s.ImagesPerSecond);
+                    }
+                });
+                result = trainer.Run(resume, evaluate, progress, cancel);
+                foreach (var t in tasks.Values) t.Value = t.MaxValue;
+            });
+        return result;
+    }
+
+    private static void PrintTable(TeacherResult r)
+    {
+        static string Pct(double v) => double.IsNaN(v) ? "–" : (100 * v).ToString("F1", CultureInfo.InvariantCulture) + " %";
+        var c = r.Config;
+        var table = new Table().AddColumns("teacher", "value");
+        table.AddRow("model", Markup.Escape($"ModifiedResNet w{c.VisionWidth} [{string.Join(",", c.VisionLayers)}] at {c.ImageResolution} px, text {c.TransformerLayers}×{c.TransformerWidth}, embed {c.EmbedDim} ({r.Parameters / 1e6:F2} M parameters)"));
+        table.AddRow("training", $"{r.Steps} steps × {r.BatchSize} on {r.TrainImages} images{(r.ResumedFromStep > 0 ? $" (resumed at step {r.ResumedFromStep})" : "")}, {r.TrainSeconds:F0} s, {r.ImagesPerSecond:F0} images/s");
+        table.AddRow("final loss", r.FinalLoss.ToString("F3", CultureInfo.InvariantCulture));
+        if (r.ZeroShot is { } z)
+        {
+            table.AddRow("zero-shot top-1", $"{Pct(z.Top1)} of {z.Images} val single-object images");
+            table.AddRow("  base / novel", $"{Pct(z.BaseTop1)} / {Pct(z.NovelTop1)}");
+        }
+        table.AddRow("teacher", Markup.Escape(r.TeacherPath));
+        CliOutput.Human.Write(table);
+    }
+
+    private static object Summary(TeacherResult r)
+    {
+        static double? N(double v) => double.IsFinite(v) ? Math.Round(v, 6) : null;
+        var z = r.ZeroShot;
+        return new
+        {
+            teacher = r.TeacherPath,
+            checkpoint = r.CheckpointPath,
+            log = r.LogPath,
+            model = new
+            {
+                resolution = r.Config.ImageResolution, visionWidth = r.Config.VisionWidth, visionLayers = r.Config.VisionLayers,
+                embedDim = r.Config.EmbedDim, textWidth = r.Config.TransformerWidth, textLayers = r.Config.TransformerLayers,
+                contextLength = r.Config.ContextLength, vocabulary = r.Config.VocabSize, parameters = r.Parameters,
+            },
+            training = new
+            {
+                images = r.TrainImages, batchSize = r.BatchSize, steps = r.Steps, resumedFromStep = r.ResumedFromStep,
+                epochs = r.Options.Epochs, minutes = r.Options.Minutes,
+                learningRate = r.Options.LearningRate, weightDecay = r.Options.WeightDecay, warmupSteps = r.Options.WarmupSteps,
+                seed = r.Options.Seed, loadSeconds = N(r.LoadSeconds), seconds = N(r.TrainSeconds), imagesPerSecond = N(r.ImagesPerSecond), finalLoss = N(r.FinalLoss),
+                threads = Torch.torch.get_num_threads(),
+            },
+            zeroShot = z is null ? null : new
+            {
+                split = "val", images = z.Images, correct = z.Correct, top1 = N(z.Top1), baseTop1 = N(z.BaseTop1), novelTop1 = N(z.NovelTop1),
+                seconds = N(r.EvaluationSeconds),
+                perClass = z.PerClass.Select(pc => new { name = pc.Name, novel = pc.Novel, images = pc.Images, correct = pc.Correct, top1 = N(pc.Top1) }).ToArray(),
+            },
+        };
+    }
+
+    private sealed class SyncProgress(Action<TeacherProgress> report) : IProgress<TeacherProgress>
+    {
+        public void Report(TeacherProgress value) => report(value);
+    }
+
+    /// <summary>Images per second (training, smoothed) or items per second of the task.</summary>
+    private sealed class RateColumn : ProgressColumn
+    {
+        public const string Key = "images/s";
+
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            var ips = task.State.Get<double>(Key);
+            return ips > 0
+                ? new Markup($"[grey]{task.Value:0}/{task.MaxValue:0} {ips:0} img/s[/]")
+                : new Markup($"[grey]{task.Value:0}/{task.MaxValue:0} {task.Speed ?? 0:0.0}/s[/]");
+        }
+    }
+}

@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using RegionClip.Modeling.Clip;
+using RegionClip.Synthetic;
+using RegionClip.Text;
+using RegionClip.Torch;
+using RegionClip.Torch.nn;
+using RegionClip.Torch.optim;
+
+namespace RegionClip.Training;
+
+public enum TeacherPhase { LoadingImages, Training, Evaluating }
+
+/// <summary>Progress of <see cref="ClipTeacherTrainer.Run"/>: items of the current phase done out of total (steps while training).</summary>
+public sealed record TeacherProgress(TeacherPhase Phase, long Done, long Total, StepRecord? Last = null);
+
+/// <summary>What a teacher run produced.</summary>
+public sealed record TeacherResult(
+    string TeacherPath, string CheckpointPath, string LogPath, TeacherOptions Options, ClipConfig Config, long Parameters,
+    int TrainImages, int BatchSize, long Steps, long ResumedFromStep, double TrainSeconds, double ImagesPerSecond, double FinalLoss,
+    ZeroShotResult? ZeroShot, double LoadSeconds, double EvaluationSeconds);
+
+/// <summary>
+/// Trains the synthetic world's CLIP teacher from scratch on the train split's image–caption pairs:
+/// symmetric image–text contrastive loss (<see cref="ContrastiveLoss"/>), AdamW with decay on
+/// weights only, linear warm-up then cosine decay, a random caption and mirroring per image per
+/// epoch. Writes OUT/teacher.pth (a plain CLIP state dict), OUT/teacher_checkpoint.pth (resumable,
+/// every <see cref="TeacherOptions.CheckpointEvery"/> steps, at the end and when cancelled) and
+/// OUT/teacher_log.csv; then classifies the val split's single-object images zero-shot.
+/// Resuming continues from the checkpoint with the checkpoint's options and, with the same thread
+/// count, ends with bit-identical weights to an uninterrupted run.
+/// </summary>
+public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOptions options)
+{
+    public const string TeacherFile = "teacher.pth";
+    public const string CheckpointFile = "teacher_checkpoint.pth";
+    public const string LogFile = "teacher_log.csv";
+    /// <summary>Steps timed before a --minutes run fixes its length.</summary>
+    private const int CalibrationSteps = 4;
+
+    public string WorldDir { get; } = worldDir;
+    public string OutDir { get; } = outDir;
+    public TeacherOptions Options { get; } = options;
+
+    public string TeacherPath => Path.Combine(OutDir, TeacherFile);
+    public string CheckpointPath => Path.Combine(OutDir, CheckpointFile);
+    public string LogPath => Path.Combine(OutDir, LogFile);
+
+    /// <param name="resume">Continue from OUT/teacher_checkpoint.pth when it exists (a finished run is only re-evaluated).</param>
+    /// <param name="evaluate">Run the zero-shot check on the val split when the world has one.</param>
+    public TeacherResult Run(bool resume = false, bool evaluate = true, IProgress<TeacherProgress>? progress = null, CancellationToken cancel = default)
+    {
+        if (!Directory.Exists(WorldDir)) throw new DirectoryNotFoundException($"world folder '{WorldDir}' does not exist (write one with `regionclip synth`)");
+        Directory.CreateDirectory(OutDir);
+        var tokenizer = ClipTokenizer.Load(Path.Combine(WorldDir, WorldVocabulary.FileName));
+
+        var checkpoint = resume && File.Exists(CheckpointPath) ? TrainingCheckpoint.Read(CheckpointPath) : null;
+        var options = checkpoint?.Options ?? Options;
+        try
+        {
+            options.Validate();
+            var loadClock = Stopwatch.StartNew();
+            using var data = ImageCaptionDataset.Load(WorldDir, "train", tokenizer, options.Resolution, options.ContextLength,
+                Report(progress, TeacherPhase.LoadingImages), cancel);
+            var loadSeconds = loadClock.Elapsed.TotalSeconds;
+            torch.manual_seed(options.Seed);
+            using var model = new TeacherClip(options.ModelConfig(tokenizer.VocabularyCount));
+            SetTemperature(model, options);
+            using var optimizer = CreateOptimizer(model, options);
+            var batch = Math.Min(options.BatchSize, data.Count);
+            var stepsPerEpoch = data.Count / batch;
+            var state = checkpoint?.State ?? new TrainingState(0, TotalSteps(options, stepsPerEpoch), 0, 0, options.Seed, 0, data.Count);
+            if (state.Images != data.Count)
+                throw new InvalidDataException($"'{CheckpointPath}' was trained on {state.Images} images but the world '{WorldDir}' has {data.Count}: resume needs the same world (or start afresh without --resume)");
+            checkpoint?.Restore(model, optimizer);
+            checkpoint?.Dispose();
+            checkpoint = null;
+            var resumedFrom = state.Step;
+
+            state = TrainLoop(model, optimizer, data, options, state, batch, progress, cancel);
+            Torch.Serialization.Checkpoint.SaveStateDict(model.state_dict(), TeacherPath);
+            var log = TrainingLog.Read(LogPath);
+            var tail = log.Skip(Math.Max(0, log.Count - Math.Max(1, stepsPerEpoch))).ToList();
+            var timed = log.Where(r => r.ImagesPerSecond > 0).ToList();
+
+            ZeroShotResult? zeroShot = null;
+            var evalClock = Stopwatch.StartNew();
+            if (evaluate && File.Exists(Path.Combine(WorldDir, "instances_val.json")))
+            {
+                using var clip = ClipModel.Load(TeacherPath);
+                zeroShot = ZeroShotEvaluation.Evaluate(clip, tokenizer, WorldDir, "val", Report(progress, TeacherPhase.Evaluating), cancel);
+            }
+            return new TeacherResult(TeacherPath, CheckpointPath, LogPath, options, model.Config, model.parameters().Sum(p => p.numel()),
+                data.Count, batch, state.Step, resumedFrom, state.Seconds,
+                timed.Count == 0 ? 0 : timed.Sum(r => (double)batch) / timed.Sum(r => batch / r.ImagesPerSecond),
+                tail.Count == 0 ? double.NaN : tail.Average(r => r.Loss), zeroShot, loadSeconds, evalClock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            checkpoint?.Dispose();
+        }
+    }
+
+    private TrainingState TrainLoop(TeacherClip model, Optimizer optimizer, ImageCaptionDataset data, TeacherOptions options, TrainingState state,
+        int batch, IProgress<TeacherProgress>? progress, CancellationToken cancel)
+    {
+        var stepsPerEpoch = data.Count / batch;
+        LRScheduler scheduler = Schedule(optimizer, options, state.TotalSteps, state.Step);
+        using var log = TrainingLog.Open(LogPath, state.Step);
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList<Tensor>();
+        model.train();
+        SampleChoice[]? plan = null;
+        int planEpoch = -1;
+        var sessionClock = Stopwatch.StartNew();
+        double sessionStart = state.Seconds, calibrationStart = 0;
+        int sessionSteps = 0;
+        progress?.Report(new TeacherProgress(TeacherPhase.Training, state.Step, state.TotalSteps));
+        while (state.TotalSteps < 0 || state.Step < state.TotalSteps)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                TrainingCheckpoint.Write(CheckpointPath, model, optimizer, state, options);
+                cancel.ThrowIfCancellationRequested();
+            }
+            if (planEpoch != state.Epoch)
+            {
+                plan = EpochPlan(options.Seed, state.Epoch, data, options.HorizontalFlip);
+                planEpoch = state.Epoch;
+            }
+            var stepStart = sessionClock.Elapsed.TotalSeconds;
+            var lr = optimizer.param_groups[0].lr;
+            var loss = TrainStep(model, optimizer, data, plan.AsSpan(state.Cursor * batch, batch), options, trainable);
+            scheduler.step();
+            var stepSeconds = sessionClock.Elapsed.TotalSeconds - stepStart;
+            sessionSteps++;
+            var next = state.Cursor + 1 == stepsPerEpoch ? (state.Epoch + 1, 0) : (state.Epoch, state.Cursor + 1);
+            state = state with { Step = state.Step + 1, Epoch = next.Item1, Cursor = next.Item2, Seconds = sessionStart + sessionClock.Elapsed.TotalSeconds };
+
+            if (state.TotalSteps < 0)
+            {
+                // --minutes: time a few steps (the first is slower: allocations, caches), then fix the run's length.
+                if (sessionSteps == 1) calibrationStart = sessionClock.Elapsed.TotalSeconds;
+                else if (sessionSteps == 1 + CalibrationSteps)
+                {
+                    var perStep = (sessionClock.Elapsed.TotalSeconds - calibrationStart) / CalibrationSteps;
+                    var left = options.Minutes!.Value * 60 - state.Seconds;
+                    state = state with { TotalSteps = state.Step + Math.Max(0, (long)(left / perStep)) };
+                    scheduler = Schedule(optimizer, options, state.TotalSteps, state.Step);
+                }
+            }
+            var record = new StepRecord(state.Step, planEpoch, loss, lr, 1 / Math.Exp(model.LogitScale.item<float>()), batch / stepSeconds, state.Seconds);
+            log.Append(record);
+            progress?.Report(new TeacherProgress(TeacherPhase.Training, state.Step, state.TotalSteps, record));
+            if (state.Step % options.CheckpointEvery == 0 || state.Step == state.TotalSteps)
+                TrainingCheckpoint.Write(CheckpointPath, model, optimizer, state, options);
+        }
+        return state;
+    }
+
+    /// <summary>The run's length in steps; -1 for a --minutes run (known after a few steps).</summary>
+    private static long TotalSteps(TeacherOptions options, int stepsPerEpoch) =>
+        options.Minutes is not null ? -1 : options.Epochs is int e ? (long)e * stepsPerEpoch : options.Steps;
+
+    /// <summary>One optimisation step on a batch; returns the loss before the update.</summary>
+    internal static double TrainStep(TeacherClip model, Optimizer optimizer, ImageCaptionDataset data, ReadOnlySpan<SampleChoice> items,
+        TeacherOptions options, IReadOnlyList<Tensor> trainable)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (images, tokens) = data.Batch(items);
+        var image = model.encode_image(images);
+        var text = model.encode_text(tokens);
+        var scale = options.LearnTemperature ? model.LogitScale.exp() : torch.scalar_tensor(1 / options.Temperature);
+        var loss = ContrastiveLoss.ImageText(image, text, scale);
+        optimizer.zero_grad();
+        loss.backward();
+        if (options.GradientClip > 0) utils.clip_grad_norm_(trainable, options.GradientClip);
+        optimizer.step();
+        if (options.LearnTemperature)
+            using (torch.no_grad()) model.LogitScale.clamp_(0, Math.Log(100));   // CLIP caps 1/temperature at 100
+        return loss.item<double>();
+    }
+
+    /// <summary>
+    /// The samples of one epoch, a pure function of (seed, epoch): a shuffled order of the images,
+    /// a random caption for each, and a coin flip for mirroring. Batches are consecutive slices;
+    /// the last partial batch is dropped.
+    /// </summary>
+    internal static SampleChoice[] EpochPlan(ulong seed, int epoch, ImageCaptionDataset data, bool flip)
+    {
+        var rng = Prng.ForStream(seed, "teacher/epoch", epoch);
+        var order = Enumerable.Range(0, data.Count).ToArray();
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return Array.ConvertAll(order, i => new SampleChoice(i, rng.NextInt(data.CaptionCount(i)), flip && rng.Chance(0.5)));
+    }
+
+    /// <summary>AdamW (β = 0.9, β2, ε = 1e-6 as CLIP) with weight decay on matrices and kernels only.</summary>
+    internal static AdamW CreateOptimizer(TeacherClip model, TeacherOptions options)
+    {
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        var decay = trainable.Where(p => p.ndim >= 2).ToList<Tensor>();
+        var noDecay = trainable.Where(p => p.ndim < 2).ToList<Tensor>();
+        AdamWGroup Group(List<Tensor> ps, double wd) => new(ps) { lr = options.LearningRate, weight_decay = wd, beta2 = options.Beta2, eps = 1e-6 };
+        return new AdamW([Group(decay, options.WeightDecay), Group(noDecay, 0)]);
+    }
+
+    private static void SetTemperature(TeacherClip model, TeacherOptions options)
+    {
+        using (torch.no_grad()) model.LogitScale.fill_(Math.Log(1 / options.Temperature));
+        model.LogitScale.requires_grad = options.LearnTemperature;
+    }
+
+    /// <summary>Warm-up then cosine to the end; an unknown length (-1) is a provisional very long schedule.</summary>
+    private static WarmupCosineLR Schedule(Optimizer optimizer, TeacherOptions options, long totalSteps, long step)
+    {
+        var s = new WarmupCosineLR(optimizer, totalSteps < 0 ? long.MaxValue / 4 : Math.Max(1, totalSteps), options.MinLearningRateFactor,
+            warmupFactor: 0.01, warmupIters: options.WarmupSteps);
+        s.set_iter(step);
+        return s;
+    }
+
+    private static IProgress<(int Done, int Total)>? Report(IProgress<TeacherProgress>? progress, TeacherPhase phase) =>
+        progress is null ? null : new SyncProgress<(int Done, int Total)>(p => progress.Report(new TeacherProgress(phase, p.Done, p.Total)));
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
