@@ -5,7 +5,7 @@ using RegionClip.Torch.nn;
 namespace RegionClip.Training;
 
 /// <summary>
-/// A CLIP model to train from scratch: <see cref="TrainableResNet"/> (trainable batch norm) and
+/// A CLIP model to train from scratch: <see cref="ModifiedResNet"/> with trainable batch norm and
 /// the text tower of <see cref="ClipModel"/>, under OpenAI's key names, initialised as OpenAI's
 /// <c>CLIP.initialize_parameters</c>. Its <see cref="Module.state_dict"/> is an ordinary CLIP
 /// ResNet state dict: <see cref="ClipModel.Load"/> and PyTorch's <c>clip.model.build_model</c> read it.
@@ -27,7 +27,7 @@ public sealed class TeacherClip : Module
         if (config.VisionWidth % 2 != 0 || config.VisionWidth < 2)
             throw new ArgumentException($"the vision width must be even, got {config.VisionWidth}");
         Config = config;
-        Visual = register_module("visual", new TrainableResNet(config.VisionLayers, config.EmbedDim, config.VisionHeads, config.ImageResolution, config.VisionWidth));
+        Visual = register_module("visual", new ModifiedResNet(config.VisionLayers, config.EmbedDim, config.VisionHeads, config.ImageResolution, config.VisionWidth, c => new BatchNorm2d(c)));
         _transformer = register_module("transformer", new Transformer(config.TransformerWidth, config.TransformerLayers, config.TransformerHeads));
         _tokenEmbedding = register_module("token_embedding", new Embedding(config.VocabSize, config.TransformerWidth));
         _positional = register_parameter("positional_embedding", torch.empty([config.ContextLength, config.TransformerWidth]))!;
@@ -40,7 +40,8 @@ public sealed class TeacherClip : Module
     }
 
     public ClipConfig Config { get; }
-    public TrainableResNet Visual { get; }
+    /// <summary>RegionCLIP freezes BN, which cannot learn; OpenAI trained CLIP with ordinary BN, whose state dict loads into the frozen tower.</summary>
+    public ModifiedResNet Visual { get; }
 
     /// <summary>ln(1/temperature): the contrastive logits are cosine similarities times its exponential.</summary>
     public Parameter LogitScale { get; }
@@ -72,7 +73,7 @@ public sealed class TeacherClip : Module
         foreach (var (name, p) in Visual.AttnPool.named_parameters())
             if (name.EndsWith(".weight", StringComparison.Ordinal)) init.normal_(p, std: Math.Pow(pool, -0.5));
         foreach (var (_, m) in Visual.named_modules())
-            if (m is TrainableBottleneck block) init.zeros_(block.LastNormWeight);
+            if (m is Bottleneck { LastNorm: BatchNorm2d last }) init.zeros_(last.weight);
 
         double width = Config.TransformerWidth;
         var projStd = Math.Pow(width, -0.5) * Math.Pow(2.0 * Math.Max(1, Config.TransformerLayers), -0.5);

@@ -1,4 +1,3 @@
-using RegionClip.Modeling.Layers;
 using RegionClip.Torch;
 using RegionClip.Torch.nn;
 using F = RegionClip.Torch.nn.functional;
@@ -14,28 +13,33 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
     public const int Expansion = 4;
 
     private readonly Conv2d _conv1, _conv2, _conv3;
-    private readonly FrozenBatchNorm2d _bn1, _bn2, _bn3;
+    private readonly Module<Tensor, Tensor> _bn1, _bn2, _bn3;
     private readonly Conv2d? _downConv;
-    private readonly FrozenBatchNorm2d? _downBn;
+    private readonly Module<Tensor, Tensor>? _downBn;
     private readonly long _stride;
 
-    public Bottleneck(long inplanes, long planes, long stride = 1)
+    /// <param name="norm">Makes each batch norm for a channel count; frozen BN (RegionCLIP) when null.</param>
+    public Bottleneck(long inplanes, long planes, long stride = 1, Func<long, Module<Tensor, Tensor>>? norm = null)
     {
+        norm ??= ModifiedResNet.FrozenNorm;
         _stride = stride;
         _conv1 = register_module("conv1", new Conv2d(inplanes, planes, 1, hasBias: false));
-        _bn1 = register_module("bn1", new FrozenBatchNorm2d(planes));
+        _bn1 = register_module("bn1", norm(planes));
         _conv2 = register_module("conv2", new Conv2d(planes, planes, 3, padding: 1, hasBias: false));
-        _bn2 = register_module("bn2", new FrozenBatchNorm2d(planes));
+        _bn2 = register_module("bn2", norm(planes));
         _conv3 = register_module("conv3", new Conv2d(planes, planes * Expansion, 1, hasBias: false));
-        _bn3 = register_module("bn3", new FrozenBatchNorm2d(planes * Expansion));
+        _bn3 = register_module("bn3", norm(planes * Expansion));
         if (stride > 1 || inplanes != planes * Expansion)
         {
             // Keys downsample.0 (conv) and downsample.1 (BN); OpenAI's "-1" avgpool has no parameters.
             var down = register_module("downsample", new Downsample());
             _downConv = down.Add("0", new Conv2d(inplanes, planes * Expansion, 1, hasBias: false));
-            _downBn = down.Add("1", new FrozenBatchNorm2d(planes * Expansion));
+            _downBn = down.Add("1", norm(planes * Expansion));
         }
     }
+
+    /// <summary>The block's last norm (bn3): OpenAI's initialisation zeroes its scale so a new block starts as the identity.</summary>
+    public Module<Tensor, Tensor> LastNorm => _bn3;
 
     public override Tensor forward(Tensor x)
     {

@@ -13,23 +13,29 @@ namespace RegionClip.Modeling.Clip;
 public sealed class ModifiedResNet : Module<Tensor, Tensor>
 {
     private readonly Conv2d _conv1, _conv2, _conv3;
-    private readonly FrozenBatchNorm2d _bn1, _bn2, _bn3;
+    private readonly Module<Tensor, Tensor> _bn1, _bn2, _bn3;
     private readonly Sequential _layer1, _layer2, _layer3, _layer4;
 
-    public ModifiedResNet(int[] layers, int outputDim, int heads, int inputResolution, int width)
+    /// <summary>RegionCLIP's norm: batch norm with frozen statistics and affine terms.</summary>
+    public static Module<Tensor, Tensor> FrozenNorm(long channels) => new FrozenBatchNorm2d(channels);
+
+    /// <param name="norm">Makes each batch norm for a channel count: frozen (RegionCLIP, the default) or
+    /// trainable <see cref="BatchNorm2d"/> for training from scratch. Both use OpenAI's keys.</param>
+    public ModifiedResNet(int[] layers, int outputDim, int heads, int inputResolution, int width, Func<long, Module<Tensor, Tensor>>? norm = null)
     {
         if (layers.Length != 4) throw new ArgumentException($"expected 4 stage depths, got {layers.Length}");
+        norm ??= FrozenNorm;
         _conv1 = register_module("conv1", new Conv2d(3, width / 2, 3, stride: 2, padding: 1, hasBias: false));
-        _bn1 = register_module("bn1", new FrozenBatchNorm2d(width / 2));
+        _bn1 = register_module("bn1", norm(width / 2));
         _conv2 = register_module("conv2", new Conv2d(width / 2, width / 2, 3, padding: 1, hasBias: false));
-        _bn2 = register_module("bn2", new FrozenBatchNorm2d(width / 2));
+        _bn2 = register_module("bn2", norm(width / 2));
         _conv3 = register_module("conv3", new Conv2d(width / 2, width, 3, padding: 1, hasBias: false));
-        _bn3 = register_module("bn3", new FrozenBatchNorm2d(width));
+        _bn3 = register_module("bn3", norm(width));
         long inplanes = width;
-        _layer1 = register_module("layer1", Stage(ref inplanes, width, layers[0], 1));
-        _layer2 = register_module("layer2", Stage(ref inplanes, width * 2, layers[1], 2));
-        _layer3 = register_module("layer3", Stage(ref inplanes, width * 4, layers[2], 2));
-        _layer4 = register_module("layer4", Stage(ref inplanes, width * 8, layers[3], 2));
+        _layer1 = register_module("layer1", Stage(ref inplanes, width, layers[0], 1, norm));
+        _layer2 = register_module("layer2", Stage(ref inplanes, width * 2, layers[1], 2, norm));
+        _layer3 = register_module("layer3", Stage(ref inplanes, width * 4, layers[2], 2, norm));
+        _layer4 = register_module("layer4", Stage(ref inplanes, width * 8, layers[3], 2, norm));
         AttnPool = register_module("attnpool", new AttentionPool2d(inputResolution / 32, width * 32, heads, outputDim));
     }
 
@@ -60,12 +66,12 @@ public sealed class ModifiedResNet : Module<Tensor, Tensor>
     }
 
     /// <summary>One stage of bottlenecks (stride on the first), children "0", "1", … as in PyTorch.</summary>
-    private static Sequential Stage(ref long inplanes, long planes, int blocks, long stride)
+    private static Sequential Stage(ref long inplanes, long planes, int blocks, long stride, Func<long, Module<Tensor, Tensor>> norm)
     {
         var stage = new Sequential();
         for (int i = 0; i < blocks; i++)
         {
-            stage.append(new Bottleneck(inplanes, planes, i == 0 ? stride : 1));
+            stage.append(new Bottleneck(inplanes, planes, i == 0 ? stride : 1, norm));
             inplanes = planes * Bottleneck.Expansion;
         }
         return stage;
