@@ -1,35 +1,140 @@
 using System.CommandLine;
+using RegionClip.Demo;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace RegionClip.Cli.Commands;
 
 /// <summary>
-/// The main job. The synthetic-world demo (train a small CLIP, RegionCLIP pretraining,
-/// zero-shot detection, transfer) lands with the later milestones; until then it reports the
-/// engine it runs on and lists what is available.
+/// The main job: RegionCLIP end to end on the embedded synthetic world (<see cref="DemoRunner"/>),
+/// a progress bar per stage, the results table on stdout, OUT/report.html and OUT/report.json.
 /// </summary>
 internal static class DemoCommand
 {
     internal static Command Create()
     {
-        var cmd = new Command("demo", "Run the end-to-end demo on the embedded synthetic world");
+        var output = new Option<string>("--out") { Description = "Folder for the worlds, checkpoints, report.html and report.json", DefaultValueFactory = _ => "regionclip-demo" };
+        var quick = new Option<bool>("--quick") { Description = "Small worlds and short training (under 3 minutes on two cores; lower numbers)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run in OUT: finished worlds are reused, training continues from its last checkpoint" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the worlds and of training: the same seed gives the same numbers (single-threaded: bit for bit)", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("demo", "Run RegionCLIP end to end on the embedded synthetic world: train a CLIP teacher from captions and a class-agnostic RPN, then detect novel categories zero-shot")
+        {
+            output, quick, resume, seed,
+        };
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
-            var root = pr.RootCommandResult.Command;
-            CliOutput.Human.MarkupLine("[bold]RegionCLIP for .NET[/]");
-            CliOutput.Human.MarkupLine($"tensor engine: libtorch {Markup.Escape(Torch.torch.version)}, {Torch.torch.get_num_threads()} intra-op threads, CUDA devices: {Torch.torch.cuda.device_count()}");
-            CliOutput.Human.MarkupLine("The synthetic-world demo is not built yet. Available verbs:");
-            var table = new Table().AddColumns("verb", "what it does");
-            foreach (var c in root.Subcommands) table.AddRow(c.Name, Markup.Escape(c.Description ?? ""));
-            CliOutput.Human.Write(table);
-            CliOutput.WriteJson(new
+            var options = (pr.GetValue(quick) ? DemoOptions.Quick : DemoOptions.Full) with { Seed = pr.GetValue(seed) };
+            var runner = new DemoRunner(pr.GetValue(output)!, options);
+            CliOutput.Human.MarkupLine($"[bold]RegionCLIP demo[/] ({(options.IsQuick ? "quick" : "full")}) → {Markup.Escape(runner.OutDir)}; "
+                + $"libtorch {Markup.Escape(Torch.torch.version)}, {Torch.torch.get_num_threads()} threads");
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
             {
-                status = "demo-not-built",
-                engine = new { libtorch = Torch.torch.version, threads = Torch.torch.get_num_threads(), cuda = Torch.torch.cuda.device_count() },
-                verbs = root.Subcommands.Select(c => c.Name).ToArray(),
-            }, null);
+                e.Cancel = !cancel.IsCancellationRequested;   // first Ctrl+C: checkpoint and stop; a second ends the process
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            DemoResult result;
+            try
+            {
+                result = RunWithProgress(runner, pr.GetValue(resume), cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                CliOutput.Human.MarkupLine($"[yellow]interrupted[/]: rerun with --resume --out {Markup.Escape(runner.OutDir)} to continue");
+                return 130;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+            var table = new Table().Title("RegionCLIP on the synthetic world").AddColumns("measure", "value");
+            foreach (var (what, value) in DemoReport.Rows(result)) table.AddRow(Markup.Escape(what), Markup.Escape(value));
+            var stdout = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            if (Console.IsOutputRedirected) stdout.Profile.Width = 160;
+            stdout.Write(table);
+            stdout.MarkupLine($"report: {Markup.Escape(result.ReportHtml)} (numbers: {Markup.Escape(result.ReportJson)}); {result.StageSeconds.Values.Sum():F0} s");
             return 0;
         }));
         return cmd;
+    }
+
+    private static DemoResult RunWithProgress(DemoRunner runner, bool resume, CancellationToken cancel)
+    {
+        var console = CliOutput.Human;
+        if (!console.Profile.Capabilities.Interactive) return runner.Run(resume, new LogProgress(console), cancel);
+        DemoResult result = null!;
+        CliOutput.Human.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                     new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                ProgressTask? current = null;
+                var progress = new SyncProgress(p =>
+                {
+                    var key = p.Step;
+                    if (!tasks.TryGetValue(key, out var task))
+                    {
+                        if (current is not null) current.Value = current.MaxValue;
+                        tasks[key] = task = ctx.AddTask(Markup.Escape(p.Step), maxValue: Math.Max(p.Total, 1));
+                        current = task;
+                    }
+                    task.MaxValue = Math.Max(p.Total, 1);
+                    task.Value = p.Done;
+                    task.Description = Markup.Escape(p.Detail is null ? p.Step : $"{p.Step} {p.Detail}");
+                    if (p.ItemsPerSecond is { } ips) task.State.Update<double>(RateColumn.Key, old => old <= 0 ? ips : 0.8 * old + 0.2 * ips);
+                });
+                result = runner.Run(resume, progress, cancel);
+                foreach (var t in tasks.Values) t.Value = t.MaxValue;
+            });
+        return result;
+    }
+
+    /// <summary>
+    /// For logs and pipes (CI, redirected stderr), where a live bar would be redrawn line after line:
+    /// one line when a step starts, every 15 seconds while it runs, and when it ends.
+    /// </summary>
+    private sealed class LogProgress(IAnsiConsole console) : IProgress<DemoProgress>
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private string? _step;
+        private TimeSpan _last, _stepStart;
+        private long _doneAtStart;
+        private bool _ended;
+
+        public void Report(DemoProgress p)
+        {
+            bool started = p.Step != _step, finished = p.Done >= p.Total && p.Total > 0;
+            if (!started && (_ended || (!finished && _clock.Elapsed - _last < TimeSpan.FromSeconds(15)))) return;
+            if (started) (_stepStart, _doneAtStart) = (_clock.Elapsed, p.Done);
+            _step = p.Step;
+            _last = _clock.Elapsed;
+            _ended = finished;
+            var rate = p.ItemsPerSecond is { } ips and > 0 ? $", {ips:0.0}/s" : "";
+            double perItem = (_clock.Elapsed - _stepStart).TotalSeconds / Math.Max(p.Done - _doneAtStart, 1);
+            var eta = finished || p.Done == _doneAtStart ? "" : $", ETA {TimeSpan.FromSeconds(Math.Min(perItem * (p.Total - p.Done), 359_999)):mm\\:ss}";
+            var detail = p.Detail is null ? "" : $", {p.Detail}";
+            console.MarkupLine(Markup.Escape($"[{_clock.Elapsed:mm\\:ss}] {p.Step}: {p.Done}/{p.Total}{rate}{eta}{detail}"));
+        }
+    }
+
+    private sealed class SyncProgress(Action<DemoProgress> report) : IProgress<DemoProgress>
+    {
+        public void Report(DemoProgress value) => report(value);
+    }
+
+    /// <summary>Done/total and the stage's own rate (images/s while training), else items per second.</summary>
+    private sealed class RateColumn : ProgressColumn
+    {
+        public const string Key = "items/s";
+
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            var rate = task.State.Get<double>(Key);
+            return new Markup($"[grey]{task.Value:0}/{task.MaxValue:0} {(rate > 0 ? rate : task.Speed ?? 0):0.0}/s[/]");
+        }
     }
 }

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using RegionClip.Data.Coco;
+using RegionClip.Demo;
+
+namespace RegionClip.Tests.Demo;
+
+/// <summary>The demo pipeline end to end on a tiny world: every stage runs, the report holds what was measured, and a seeded run repeats exactly.</summary>
+public sealed class DemoRunnerTests : TorchTest
+{
+    [Fact]
+    public void ATinyDemoRunsEveryStageAndReportsItsNumbers()
+    {
+        using var dir = new TempDir("demo-tiny");
+        var result = new DemoRunner(dir.FullName, TinyDemo.Options).Run();
+
+        // Every ground-truth box of the val world is classified both ways.
+        var gt = CocoDataset.Load(Path.Combine(dir.FullName, "world", "instances_val.json"));
+        int boxes = gt.Annotations.Count(a => !a.IsCrowd);
+        Assert.Equal(boxes, result.Evaluation.GtBoxes);
+        Assert.Equal(boxes, result.Evaluation.Region.Boxes);
+        Assert.Equal(boxes, result.Evaluation.Crop.Boxes);
+        Assert.Equal(boxes, result.Evaluation.Region.BaseBoxes + result.Evaluation.Region.NovelBoxes);
+        Assert.Equal(10, result.Teacher.Steps);
+        Assert.InRange(result.Evaluation.GtMode.Ap50All, 0, 1);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(result.ReportJson));
+        var metrics = json.RootElement.GetProperty("metrics");
+        Assert.Equal(result.Evaluation.Region.Correct, metrics.GetProperty("regionVsCrop").GetProperty("region").GetProperty("correct").GetInt32());
+        Assert.Equal(result.Evaluation.Crop.Correct, metrics.GetProperty("regionVsCrop").GetProperty("crop").GetProperty("correct").GetInt32());
+        Assert.Equal(Math.Round(result.Evaluation.GtMode.Ap50Novel, 6), metrics.GetProperty("gtMode").GetProperty("AP50_novel").GetDouble());
+
+        var html = File.ReadAllText(result.ReportHtml);
+        Assert.Contains("<svg", html);                     // the loss curve, inline
+        Assert.Contains("region top-1", html);
+        Assert.Equal(2, result.Evaluation.Pictures.Count);
+        foreach (var p in result.Evaluation.Pictures)
+            Assert.True(File.Exists(Path.Combine(dir.FullName, "pictures", Path.GetFileNameWithoutExtension(p.File) + ".svg")), p.File);
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameMetricsSingleThreaded()
+    {
+        using var a = new TempDir("demo-seed-a");
+        using var b = new TempDir("demo-seed-b");
+        var threads = torch.get_num_threads();
+        try
+        {
+            torch.set_num_threads(1);
+            new DemoRunner(a.FullName, TinyDemo.Options).Run();
+            new DemoRunner(b.FullName, TinyDemo.Options).Run();
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+        Assert.Equal(Metrics(a.FullName), Metrics(b.FullName));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a.FullName, "world", "instances_val.json")), File.ReadAllBytes(Path.Combine(b.FullName, "world", "instances_val.json")));
+    }
+
+    [Fact]
+    public void AFinishedWorldIsReusedAndADifferentOneIsRendered()
+    {
+        using var dir = new TempDir("demo-world");
+        var first = new DemoRunner(dir.FullName, TinyDemo.Options).Run();
+        Assert.All(first.Worlds, w => Assert.NotNull(w));
+        var metrics = Metrics(dir.FullName);
+        var again = new DemoRunner(dir.FullName, TinyDemo.Options).Run(resume: true);
+        Assert.All(again.Worlds, w => Assert.Null(w));   // reused: nothing rendered
+        Assert.Equal(metrics, Metrics(dir.FullName));     // a finished teacher is only re-evaluated
+        var other = new DemoRunner(dir.FullName, TinyDemo.Options with { Seed = 6 }).Run();
+        Assert.All(other.Worlds, w => Assert.NotNull(w));
+    }
+
+    private static string Metrics(string outDir)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, DemoReport.JsonFile)));
+        return json.RootElement.GetProperty("metrics").GetRawText();
+    }
+}

@@ -1,0 +1,26 @@
+using RegionClip.Demo;
+using RegionClip.Training;
+
+namespace RegionClip.Tests.Demo;
+
+/// <summary>A demo small enough for unit tests: 160×120 worlds, a 8-wide teacher and a few steps of each stage.</summary>
+internal static class TinyDemo
+{
+    public static DemoOptions Options => new()
+    {
+        Seed = 5,
+        TrainImages = 40,
+        ValImages = 12,
+        ImageWidth = 160,
+        ImageHeight = 120,
+        TrainSingleFraction = 0.5,
+        DetectionShortSide = 96,
+        Pictures = 2,
+        PictureThreshold = 0.0,
+        Teacher = new TeacherOptions
+        {
+            Resolution = 32, VisionWidth = 8, VisionLayers = [1, 1, 1, 1], EmbedDim = 16, TextWidth = 64, TextLayers = 1,
+            ContextLength = 24, BatchSize = 8, Steps = 10, WarmupSteps = 2, CheckpointEvery = 4, LearningRate = 1e-3,
+        },
+    };
+}
