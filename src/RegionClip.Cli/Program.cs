@@ -30,6 +30,7 @@ public static class Program
             DetectCommand.Create(),
             SynthCommand.Create(),
             TrainTeacherCommand.Create(),
+            TrainRpnCommand.Create(),
             EvaluateCommand.Create(),
         };
         var parse = root.Parse(args);

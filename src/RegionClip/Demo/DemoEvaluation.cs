@@ -17,7 +17,7 @@ public sealed record PictureDetections(string File, IReadOnlyList<Detection> Det
 
 /// <summary>What the zero-shot evaluation of the teacher on the val world measured.</summary>
 public sealed record DemoEvaluationResult(
-    int Images, int GtBoxes, Top1Accuracy Region, Top1Accuracy Crop, DetectionScores GtMode, DetectionScores? RpnMode,
+    int Images, int GtBoxes, Top1Accuracy Region, Top1Accuracy Crop, DetectionScores GtMode, DetectionScores RpnMode,
     IReadOnlyList<PictureDetections> Pictures, double Seconds);
 
 /// <summary>
@@ -32,7 +32,7 @@ internal static class DemoEvaluation
 {
     private const int Batch = 16;
 
-    public static DemoEvaluationResult Run(string worldDir, string teacherPath, ProposalNetwork? rpn, DemoOptions options,
+    public static DemoEvaluationResult Run(string worldDir, string teacherPath, ProposalNetwork rpn, DemoOptions options,
         IProgress<DemoProgress>? progress, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
@@ -45,7 +45,7 @@ internal static class DemoEvaluation
         var gtOptions = DetectionOptions.Coco;
         var rpnOptions = DetectionOptions.Coco with { Fusion = ScoreFusion.Sigmoid };
         var detector = new ZeroShotDetector(model, concepts, gtOptions);
-        var rpnDetector = rpn is null ? null : new ZeroShotDetector(model, concepts, rpnOptions) { Proposer = rpn, ProposalOptions = ProposalOptions.ZeroShot(rpn.Kind) };
+        var rpnDetector = new ZeroShotDetector(model, concepts, rpnOptions) { Proposer = rpn, ProposalOptions = ProposalOptions.ZeroShot(rpn.Kind) };
 
         var regionHits = new List<(bool, bool)>();
         var cropHits = new List<(bool, bool)>();
@@ -86,17 +86,13 @@ internal static class DemoEvaluation
                     }
                 }
 
-                IReadOnlyList<IReadOnlyList<Detection>>? rpnFound = null;
-                if (rpnDetector is not null)
-                {
-                    t.Restart();
-                    rpnFound = rpnDetector.Detect(prepared);
-                    rpnSeconds += t.Elapsed.TotalSeconds;
-                    for (int i = 0; i < batch.Count; i++) rpnDetections.AddRange(ToCoco(batch[i].Id, rpnFound[i]));
-                }
+                t.Restart();
+                var rpnFound = rpnDetector.Detect(prepared);
+                rpnSeconds += t.Elapsed.TotalSeconds;
+                for (int i = 0; i < batch.Count; i++) rpnDetections.AddRange(ToCoco(batch[i].Id, rpnFound[i]));
                 for (int i = 0; i < batch.Count && pictures.Count < options.Pictures; i++)
                     if (annotations[i].Count > 1)
-                        pictures.Add(new PictureDetections(batch[i].FileName, (rpnFound ?? gtFound)[i].Where(d => d.Score > options.PictureThreshold).ToList()));
+                        pictures.Add(new PictureDetections(batch[i].FileName, rpnFound[i].Where(d => d.Score > options.PictureThreshold).ToList()));
             }
             finally
             {
@@ -107,7 +103,7 @@ internal static class DemoEvaluation
         }
 
         var gtScores = Score(gt, split, gtDetections, gtSeconds);
-        var rpnScores = rpnDetector is null ? null : Score(gt, split, rpnDetections, rpnSeconds);
+        var rpnScores = Score(gt, split, rpnDetections, rpnSeconds);
         return new DemoEvaluationResult(images.Count, regionHits.Count, Top1Accuracy.Count(regionHits), Top1Accuracy.Count(cropHits),
             gtScores, rpnScores, pictures, clock.Elapsed.TotalSeconds);
     }

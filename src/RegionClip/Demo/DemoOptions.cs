@@ -1,5 +1,6 @@
 using RegionClip.Modeling.Detection;
 using RegionClip.Training;
+using RegionClip.Training.Rpn;
 
 namespace RegionClip.Demo;
 
@@ -18,8 +19,13 @@ public sealed record DemoOptions
     /// <summary>Single-object images in the train world: the teacher leaves its contrastive plateau much sooner with them.</summary>
     public double TrainSingleFraction { get; init; } = 0.3;
     public TeacherOptions Teacher { get; init; } = TeacherOptions.Default;
-    /// <summary>Short side of the detection input: the 64-px teacher recognises regions best at 128–240 px.</summary>
-    public int DetectionShortSide { get; init; } = 224;
+    /// <summary>The class-agnostic RPN (its data paths, output folder, seed and input size are set by the demo).</summary>
+    public RpnTrainingOptions Rpn { get; init; } = RpnTrainingOptions.Synthetic();
+    /// <summary>
+    /// Short side of the detection input, for the RPN (trained at this size) and the region features
+    /// alike: the 64-px teacher recognises regions best at 128–240 px.
+    /// </summary>
+    public int DetectionShortSide { get; init; } = 240;
     /// <summary>Val images drawn with their detections in the report.</summary>
     public int Pictures { get; init; } = 6;
     /// <summary>Pictures show detections scoring above this.</summary>
@@ -28,7 +34,7 @@ public sealed record DemoOptions
 
     public static DemoOptions Full { get; } = new();
 
-    public static DemoOptions Quick { get; } = new() { TrainImages = 2000, ValImages = 200, Teacher = TeacherOptions.Quick, Pictures = 4, IsQuick = true };
+    public static DemoOptions Quick { get; } = new() { TrainImages = 2000, ValImages = 200, Teacher = TeacherOptions.Quick, Rpn = RpnTrainingOptions.Synthetic(quick: true), Pictures = 4, IsQuick = true };
 
     public DetectionResize DetectionResize => new(DetectionShortSide, 4 * DetectionShortSide);
 

@@ -32,10 +32,9 @@ public static class DemoReport
         var rows = new List<(string, string)>();
         if (r.Teacher.ZeroShot is { } z)
             rows.Add(("teacher zero-shot top-1 (val single-object images)", $"{Pct(z.Top1)}  (base {Pct(z.BaseTop1)}, novel {Pct(z.NovelTop1)}; {z.Images} images)"));
-        if (r.Rpn is { } rpn)
-            rows.Add(("RPN recall@100, IoU 0.5 (val)", $"novel {Pct(rpn.NovelRecall100)}, base {Pct(rpn.BaseRecall100)}, all {Pct(rpn.Recall100)}"));
+        rows.Add(("RPN recall@100, IoU 0.5 (val)", $"novel {Pct(r.Rpn.NovelRecall100)}, base {Pct(r.Rpn.BaseRecall100)}, all {Pct(r.Rpn.Recall100)}"));
         rows.Add(("GT boxes: AP50 novel / base / all", Triple(e.GtMode)));
-        if (e.RpnMode is { } m) rows.Add(("RPN proposals: AP50 novel / base / all", Triple(m)));
+        rows.Add(("RPN proposals: AP50 novel / base / all", Triple(e.RpnMode)));
         rows.Add(("region top-1: RoIAlign region features", Acc(e.Region)));
         rows.Add(("region top-1: crop then CLIP", Acc(e.Crop)));
         return rows;
@@ -66,12 +65,12 @@ public static class DemoReport
                     steps = r.Teacher.Steps, finalLoss = N(r.Teacher.FinalLoss),
                     zeroShot = z is null ? null : new { images = z.Images, top1 = N(z.Top1), baseTop1 = N(z.BaseTop1), novelTop1 = N(z.NovelTop1) },
                 },
-                rpn = r.Rpn is not { } rpn ? null : new
+                rpn = new
                 {
-                    steps = rpn.Steps, recall100 = N(rpn.Recall100), novelRecall100 = N(rpn.NovelRecall100), baseRecall100 = N(rpn.BaseRecall100),
+                    steps = r.Rpn.Steps, recall100 = N(r.Rpn.Recall100), novelRecall100 = N(r.Rpn.NovelRecall100), baseRecall100 = N(r.Rpn.BaseRecall100),
                 },
                 gtMode = Scores(e.GtMode),
-                rpnMode = e.RpnMode is null ? null : Scores(e.RpnMode),
+                rpnMode = Scores(e.RpnMode),
                 regionVsCrop = new { region = Accuracy(e.Region), crop = Accuracy(e.Crop) },
             },
             timings = new
@@ -79,14 +78,14 @@ public static class DemoReport
                 stages = r.StageSeconds.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => Math.Round(kv.Value, 2)),
                 total = Math.Round(r.StageSeconds.Values.Sum(), 2),
                 teacherTraining = Math.Round(r.Teacher.TrainSeconds, 2),
-                rpnTraining = r.Rpn is null ? (double?)null : Math.Round(r.Rpn.TrainSeconds, 2),
+                rpnTraining = Math.Round(r.Rpn.TrainSeconds, 2),
                 gtModeDetection = Math.Round(e.GtMode.Seconds, 2),
-                rpnModeDetection = e.RpnMode is null ? (double?)null : Math.Round(e.RpnMode.Seconds, 2),
+                rpnModeDetection = Math.Round(e.RpnMode.Seconds, 2),
             },
             files = new
             {
                 world = Path.Combine(r.OutDir, "world"), teacher = r.Teacher.TeacherPath, teacherLog = r.Teacher.LogPath,
-                rpn = r.Rpn?.CheckpointPath, rpnLog = r.Rpn?.LogPath, html = r.ReportHtml,
+                rpn = r.Rpn.ModelPath, rpnLog = r.Rpn.LogPath, html = r.ReportHtml,
             },
         };
     }
@@ -107,14 +106,13 @@ public static class DemoReport
         var teacherLog = TrainingLog.Read(r.Teacher.LogPath);
         page.Svg(SvgPlot.Lines("Teacher: image–text contrastive loss", "step", "loss",
             [("loss", teacherLog.Select(s => ((double)s.Step, s.Loss)).ToList())]));
-        if (r.Rpn is { } rpn && rpn.LossCurves.Count > 0)
-            page.Svg(SvgPlot.Lines("RPN: losses", "step", "loss", rpn.LossCurves));
+        page.Svg(SvgPlot.Lines("RPN: losses on base-category boxes", "step", "loss", r.Rpn.LossCurves));
         var stageRows = r.StageSeconds.Select(kv => (IReadOnlyList<string>)[kv.Key.ToString(), kv.Value.ToString("F1", CultureInfo.InvariantCulture)]);
         page.Table(["stage", "seconds"], stageRows, "Time per stage");
 
         if (pictures.Count > 0)
         {
-            page.Heading(r.Evaluation.RpnMode is null ? "Detections (GT boxes)" : "Detections (RPN proposals)");
+            page.Heading("Detections on val images (RPN proposals)");
             page.Pictures(pictures);
         }
         return page;

@@ -7,7 +7,7 @@ namespace RegionClip.Demo;
 
 /// <summary>What a demo run produced; the report is built from it.</summary>
 public sealed record DemoResult(
-    string OutDir, DemoOptions Options, IReadOnlyList<WorldSummary?> Worlds, TeacherResult Teacher, DemoRpnResult? Rpn,
+    string OutDir, DemoOptions Options, IReadOnlyList<WorldSummary?> Worlds, TeacherResult Teacher, DemoRpnResult Rpn,
     DemoEvaluationResult Evaluation, IReadOnlyDictionary<DemoStage, double> StageSeconds, int Threads)
 {
     public string ReportHtml => Path.Combine(OutDir, DemoReport.HtmlFile);
@@ -49,7 +49,7 @@ public sealed class DemoRunner(string outDir, DemoOptions options)
         var rpn = Timed(DemoStage.Rpn, () => DemoRpn.Train(WorldDir, RpnDir, Options, resume, progress, cancel));
         var evaluation = Timed(DemoStage.Evaluation, () =>
         {
-            using var network = rpn is null ? null : ProposalNetwork.Load(rpn.CheckpointPath);
+            using var network = ProposalNetwork.Load(rpn.ModelPath);
             return DemoEvaluation.Run(WorldDir, teacher.TeacherPath, network, Options, progress, cancel);
         });
         var result = new DemoResult(OutDir, Options, worlds, teacher, rpn, evaluation, seconds, Torch.torch.get_num_threads());

@@ -77,12 +77,21 @@ public sealed class CliTests : TorchTest
     }
 
     [Fact]
-    public void DemoReportsTheEngineAndVerbs()
+    public void DemoHelpNamesItsOptionsAndTheRootHelpListsEveryVerb()
     {
-        var (code, stdout, _) = CliRunner.Run("demo");
+        var (code, stdout, _) = CliRunner.Run("demo", "--help");
         Assert.Equal(0, code);
-        var json = CliRunner.Json(stdout);
-        Assert.Contains("convert", json.GetProperty("verbs").EnumerateArray().Select(v => v.GetString()));
-        Assert.StartsWith("1.", json.GetProperty("engine").GetProperty("libtorch").GetString());
+        foreach (var option in new[] { "--out", "--quick", "--resume", "--seed" }) Assert.Contains(option, stdout);
+        var (rootCode, rootHelp, _) = CliRunner.Run("--help");
+        Assert.Equal(0, rootCode);
+        foreach (var verb in new[] { "demo", "synth", "train-teacher", "train-rpn", "detect", "evaluate", "convert" }) Assert.Contains(verb, rootHelp);
+    }
+
+    [Fact]
+    public void DemoRefusesABadSeedWithoutRunning()
+    {
+        var (code, _, stderr) = CliRunner.Run("demo", "--seed", "many");
+        Assert.NotEqual(0, code);
+        Assert.Contains("many", stderr);
     }
 }

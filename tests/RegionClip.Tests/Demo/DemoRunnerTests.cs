@@ -21,13 +21,18 @@ public sealed class DemoRunnerTests : TorchTest
         Assert.Equal(boxes, result.Evaluation.Crop.Boxes);
         Assert.Equal(boxes, result.Evaluation.Region.BaseBoxes + result.Evaluation.Region.NovelBoxes);
         Assert.Equal(10, result.Teacher.Steps);
+        Assert.Equal(6, result.Rpn.Steps);
         Assert.InRange(result.Evaluation.GtMode.Ap50All, 0, 1);
+        Assert.InRange(result.Evaluation.RpnMode.Ap50All, 0, 1);
+        Assert.InRange(result.Rpn.Recall100, 0, 1);
 
         using var json = JsonDocument.Parse(File.ReadAllText(result.ReportJson));
         var metrics = json.RootElement.GetProperty("metrics");
         Assert.Equal(result.Evaluation.Region.Correct, metrics.GetProperty("regionVsCrop").GetProperty("region").GetProperty("correct").GetInt32());
         Assert.Equal(result.Evaluation.Crop.Correct, metrics.GetProperty("regionVsCrop").GetProperty("crop").GetProperty("correct").GetInt32());
         Assert.Equal(Math.Round(result.Evaluation.GtMode.Ap50Novel, 6), metrics.GetProperty("gtMode").GetProperty("AP50_novel").GetDouble());
+        Assert.Equal(Math.Round(result.Evaluation.RpnMode.Ap50Novel, 6), metrics.GetProperty("rpnMode").GetProperty("AP50_novel").GetDouble());
+        Assert.Equal(Math.Round(result.Rpn.NovelRecall100, 6), metrics.GetProperty("rpn").GetProperty("novelRecall100").GetDouble());
 
         var html = File.ReadAllText(result.ReportHtml);
         Assert.Contains("<svg", html);                     // the loss curve, inline

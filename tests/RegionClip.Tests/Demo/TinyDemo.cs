@@ -1,9 +1,10 @@
 using RegionClip.Demo;
 using RegionClip.Training;
+using RegionClip.Training.Rpn;
 
 namespace RegionClip.Tests.Demo;
 
-/// <summary>A demo small enough for unit tests: 160×120 worlds, a 8-wide teacher and a few steps of each stage.</summary>
+/// <summary>A demo small enough for unit tests: 160×120 worlds, an 8-wide teacher, a narrow RPN and a few steps of each.</summary>
 internal static class TinyDemo
 {
     public static DemoOptions Options => new()
@@ -21,6 +22,11 @@ internal static class TinyDemo
         {
             Resolution = 32, VisionWidth = 8, VisionLayers = [1, 1, 1, 1], EmbedDim = 16, TextWidth = 64, TextLayers = 1,
             ContextLength = 24, BatchSize = 8, Steps = 10, WarmupSteps = 2, CheckpointEvery = 4, LearningRate = 1e-3,
+        },
+        Rpn = RpnTrainingOptions.Synthetic(quick: true) with
+        {
+            StemChannels = 8, Res2Channels = 16, BottleneckChannels = 4, AnchorSizes = [[16, 32, 64]],
+            BatchSize = 4, Steps = 6, WarmupSteps = 2, CheckpointEvery = 3, EvalImages = 0,
         },
     };
 }

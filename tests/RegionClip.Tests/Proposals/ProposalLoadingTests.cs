@@ -168,13 +168,14 @@ public sealed class ProposalLoadingTests : TorchTest
     }
 
     [Fact]
-    public void AnRpnOnTheClipBackboneIsNotSupportedYet()
+    public void AFileMixingDetectron2AndClipBackboneKeysIsRefusedNamingTheKey()
     {
+        // CLIP-backbone RPNs load (tests/RegionClip.Tests/Training/Rpn/ClipBackboneRpnTests); a detectron2 ResNet with a stray CLIP key does not.
         using var dir = Paths.TempDir();
-        var path = dir.File("clipbackbone.pth");
+        var path = dir.File("mixed.pth");
         Rewrite(RpnReference.FileOf(RpnKind.C4), path, state => state["backbone.layer1.0.conv1.weight"] = torch.zeros(4, 4, 1, 1));
-        var e = Assert.Throws<NotSupportedException>(() => ProposalNetwork.Load(path));
-        Assert.Contains("clipbackbone", e.Message);
+        var e = Assert.Throws<InvalidDataException>(() => ProposalNetwork.Load(path));
+        Assert.Contains("backbone.layer1.0.conv1.weight", e.Message);
     }
 
     [Fact]

@@ -21,7 +21,13 @@ public sealed class ProposalNetwork : Module
         Config = config;
         Source = source;
         long featureChannels;
-        if (config.Kind == RpnKind.C4)
+        if (config.Kind == RpnKind.ClipC4)
+        {
+            var clip = new ClipBackbone(config.ResNet);
+            featureChannels = clip.OutChannels;
+            _backbone = register_module("backbone", clip);
+        }
+        else if (config.Kind == RpnKind.C4)
         {
             var resnet = new ResNetBackbone(config.ResNet, 4);
             featureChannels = resnet.OutChannels[0];
@@ -34,7 +40,7 @@ public sealed class ProposalNetwork : Module
             featureChannels = fpn.OutChannels;
             _backbone = register_module("backbone", fpn);
         }
-        Rpn = register_module("proposal_generator", new Rpn(new RpnHead(featureChannels, config.HeadConvDims, config.NumAnchors), AnchorGenerator.For(config.Kind)));
+        Rpn = register_module("proposal_generator", new Rpn(new RpnHead(featureChannels, config.HeadConvDims, config.NumAnchors), config.CreateAnchorGenerator()));
     }
 
     public RpnConfig Config { get; }
@@ -47,12 +53,31 @@ public sealed class ProposalNetwork : Module
     public string Source { get; }
 
     /// <summary>Inputs are padded to a multiple of this (32 for FPN, none for C4), as detectron2's backbone asks.</summary>
-    public int SizeDivisibility => Kind == RpnKind.C4 ? 0 : Fpn.SizeDivisibility;
+    public int SizeDivisibility => Kind.IsSingleLevel() ? 0 : Fpn.SizeDivisibility;
+
+    /// <summary>Caffe BGR for the detectron2 ResNets, CLIP's normalisation for the CLIP backbone.</summary>
+    public RpnPixelFormat PixelFormat => Kind == RpnKind.ClipC4 ? RpnPixelFormat.Clip : RpnPixelFormat.Caffe;
 
     /// <summary>
-    /// Loads rpn_coco_48.pth (C4), rpn_lvis_866.pth (FPN), rpn_lvis_866_lsj.pth (FPN-LSJ), any
-    /// detectron2 checkpoint of those shapes, or the offline RPN inside a RegionCLIP checkpoint. The
-    /// variant, depths and widths come from the keys and shapes; loading is strict.
+    /// Saves the network as a detectron2 checkpoint {"model": state dict} that <see cref="Load"/> and
+    /// PyTorch's torch.load read. Anchors other than the variant's official ones are recorded as
+    /// detectron2's "proposal_generator.anchor_generator.cell_anchors.{level}" tensors. Written atomically.
+    /// </summary>
+    public void Save(string path)
+    {
+        using var scope = torch.NewDisposeScope();
+        var state = new OrderedDictionary<string, Tensor>();
+        foreach (var (k, v) in state_dict()) state[k] = v;
+        if (Config.CellAnchors is not null)
+            for (int l = 0; l < Rpn.Anchors.Levels; l++) state[AnchorGenerator.CellAnchorsKey(l)] = Rpn.Anchors.CellAnchors(l);
+        Torch.Serialization.Checkpoint.SaveStateDict(state, path, wrapInModel: true);
+    }
+
+    /// <summary>
+    /// Loads rpn_coco_48.pth (C4), rpn_lvis_866.pth (FPN), rpn_lvis_866_lsj.pth (FPN-LSJ), an RPN on
+    /// the CLIP backbone (clipbackbone), any detectron2 checkpoint of those shapes (e.g. one saved by
+    /// <see cref="Save"/>), or the offline RPN inside a RegionCLIP checkpoint. The variant, depths,
+    /// widths and recorded anchors come from the keys and shapes; loading is strict.
     /// </summary>
     /// <exception cref="InvalidDataException">Not an RPN checkpoint (e.g. a CLIP model), or keys missing, unexpected or mis-shaped — named in the message.</exception>
     public static ProposalNetwork Load(string path)
@@ -64,7 +89,7 @@ public sealed class ProposalNetwork : Module
             var network = new ProposalNetwork(config, path);
             try
             {
-                network.load_state_dict(WithBatchCounters(state, network));
+                network.load_state_dict(WithBatchCounters(WithoutDerivedKeys(state, config), network));
             }
             catch (Exception e)
             {
@@ -81,6 +106,16 @@ public sealed class ProposalNetwork : Module
             foreach (var t in state.Values) t.Dispose();
         }
     }
+
+    /// <summary>
+    /// Keys the network does not hold as tensors: recorded cell anchors (read into the config) and, for
+    /// the CLIP-backbone RPN, CLIP's layer4 and attention pool (res5; the RPN only sees res4).
+    /// </summary>
+    private static Dictionary<string, Tensor> WithoutDerivedKeys(IReadOnlyDictionary<string, Tensor> state, RpnConfig config) =>
+        state.Where(kv => !kv.Key.StartsWith("proposal_generator.anchor_generator.", StringComparison.Ordinal)
+                          && !(config.Kind == RpnKind.ClipC4 && (kv.Key.StartsWith("backbone.layer4.", StringComparison.Ordinal)
+                                                                 || kv.Key.StartsWith("backbone.attnpool.", StringComparison.Ordinal))))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
 
     /// <summary>
     /// BN's step counter carries no inference information: a file without it (or with it where the
@@ -119,7 +154,7 @@ public sealed class ProposalNetwork : Module
         if (resizedRgb.Count == 0) return [];
         using var guard = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
-        var (batch, sizes) = RpnInput.Batch(resizedRgb, SizeDivisibility);
+        var (batch, sizes) = RpnInput.Batch(resizedRgb, SizeDivisibility, PixelFormat);
         var features = _backbone.forward(batch);
         batch.Dispose();
         var results = Rpn.PredictProposals(features, sizes, options.PreNmsTopKFor(Kind), options);

@@ -20,8 +20,8 @@ public sealed record ProposalOptions(double NmsThreshold = 0.7, int? PreNmsTopK 
     /// <summary>Transfer learning (SPEC §7.1): NMS 0.7, 1000 proposals.</summary>
     public static ProposalOptions Transfer(RpnKind kind) => new(0.7, DefaultPreNmsTopK(kind), 1000);
 
-    /// <summary>detectron2's PRE_NMS_TOPK_TEST: 6000 for C4 (one level), 1000 per level for FPN.</summary>
-    public static int DefaultPreNmsTopK(RpnKind kind) => kind == RpnKind.C4 ? 6000 : 1000;
+    /// <summary>detectron2's PRE_NMS_TOPK_TEST: 6000 for C4 and the CLIP-backbone RPN (one level), 1000 per level for FPN.</summary>
+    public static int DefaultPreNmsTopK(RpnKind kind) => kind.IsSingleLevel() ? 6000 : 1000;
 
     /// <summary>The per-level pre-NMS count for <paramref name="kind"/>.</summary>
     public int PreNmsTopKFor(RpnKind kind) => PreNmsTopK ?? DefaultPreNmsTopK(kind);

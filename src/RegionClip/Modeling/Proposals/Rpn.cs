@@ -25,6 +25,30 @@ public sealed class Rpn : Module
     public Box2BoxTransform BoxTransform { get; } = Box2BoxTransform.Rpn;
 
     /// <summary>
+    /// The head's raw outputs over all levels in detectron2's anchor order (level, then location
+    /// row-major, then anchor): objectness logits [N, R], anchor deltas [N, R, 4] and the anchors [R, 4],
+    /// R = Σ Hi·Wi·A. Differentiable (training computes its losses on them).
+    /// </summary>
+    public (Tensor logits, Tensor deltas, Tensor anchors) DenseOutputs(IReadOnlyList<Tensor> features)
+    {
+        if (features.Count != Anchors.Strides.Length)
+            throw new ArgumentException($"{features.Count} feature map(s) for an RPN with {Anchors.Strides.Length} level(s)");
+        using var scope = torch.NewDisposeScope();
+        var (logits, deltas) = Head.forward(features);
+        var anchors = Anchors.GridAnchors(features.Select(f => (f.size(2), f.size(3))).ToArray());
+        long n = features[0].size(0), a = Head.NumAnchors;
+        var flatLogits = new Tensor[features.Count];
+        var flatDeltas = new Tensor[features.Count];
+        for (int l = 0; l < features.Count; l++)
+        {
+            long h = deltas[l].size(2), w = deltas[l].size(3);
+            flatLogits[l] = logits[l].permute(0, 2, 3, 1).flatten(1);                                         // (N, A, H, W) -> (N, H·W·A)
+            flatDeltas[l] = deltas[l].view(n, a, RpnHead.BoxDim, h, w).permute(0, 3, 4, 1, 2).flatten(1, -2);  // (N, 4A, H, W) -> (N, H·W·A, 4)
+        }
+        return (torch.cat(flatLogits, 1).MoveToOuterScope(), torch.cat(flatDeltas, 1).MoveToOuterScope(), torch.cat(anchors).MoveToOuterScope());
+    }
+
+    /// <summary>
     /// Feature maps (one per anchor level, [N, C, Hi, Wi]) of a padded batch → proposals of each image,
     /// clipped to its true size <paramref name="imageSizes"/>[n] (detectron2's find_top_rpn_proposals).
     /// </summary>

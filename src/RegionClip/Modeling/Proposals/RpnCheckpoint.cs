@@ -6,7 +6,8 @@ namespace RegionClip.Modeling.Proposals;
 /// <summary>
 /// Reads the offline-RPN part of a checkpoint in detectron2's key names: "backbone.*" and
 /// "proposal_generator.*" of an rpn_*.pth file ({"model": …} or a bare state dict), or the
-/// "offline_backbone.*" / "offline_proposal_generator.*" copy inside a RegionCLIP checkpoint.
+/// "offline_backbone.*" / "offline_proposal_generator.*" copy inside a RegionCLIP checkpoint. A
+/// CLIP-named backbone ("backbone.conv1", "backbone.layer1…") is the clipbackbone variant.
 /// </summary>
 internal static class RpnCheckpoint
 {
@@ -27,14 +28,11 @@ internal static class RpnCheckpoint
             foreach (var (key, tensor) in all)
             {
                 var name = offline ? Rename(key) : key;
-                // Old detectron2 versions saved the (derived) cell anchors; they are recomputed.
-                if (name is null || !(name.StartsWith(Backbone, StringComparison.Ordinal) || name.StartsWith(Generator, StringComparison.Ordinal))
-                    || name.StartsWith(Generator + "anchor_generator.", StringComparison.Ordinal))
+                // Cell anchors (old detectron2 files, this project's trained RPNs) stay: RpnConfig reads them.
+                if (name is null || !(name.StartsWith(Backbone, StringComparison.Ordinal) || name.StartsWith(Generator, StringComparison.Ordinal)))
                     continue;
                 kept[name] = tensor;
             }
-            if (kept.ContainsKey("backbone.layer1.0.conv1.weight") || kept.Keys.Any(k => k.StartsWith("backbone.attnpool.", StringComparison.Ordinal)))
-                throw new NotSupportedException($"'{path}' is an RPN on the CLIP backbone (the official 'clipbackbone' variant: backbone.layer*/attnpool keys); only the detectron2 R50-C4 and R50-FPN RPNs are supported so far");
             return kept;
         }
         catch

@@ -1,11 +1,22 @@
+using RegionClip.Data;
 using RegionClip.Torch;
 
 namespace RegionClip.Modeling.Proposals;
 
+/// <summary>How a proposal network wants its pixels.</summary>
+public enum RpnPixelFormat
+{
+    /// <summary>detectron2's default (SPEC §5.2 step 4): BGR, 0–255 scale, minus the Caffe mean, std 1.</summary>
+    Caffe,
+    /// <summary>The CLIP backbone's: RGB / 255, minus CLIP's mean, divided by CLIP's std (as <see cref="ClipPreprocess.Normalize"/>).</summary>
+    Clip,
+}
+
 /// <summary>
 /// The offline branch's input (SPEC §5.2 step 4): RGB uint8 [H, W, 3] → BGR float, minus the Caffe
 /// mean (std 1, 0–255 scale), zero-padded bottom/right to the batch's largest size rounded up to the
-/// backbone's size divisibility — detectron2's ImageList.from_tensors.
+/// backbone's size divisibility — detectron2's ImageList.from_tensors. The CLIP-backbone RPN
+/// normalises as CLIP instead (<see cref="RpnPixelFormat.Clip"/>).
 /// </summary>
 public static class RpnInput
 {
@@ -15,8 +26,12 @@ public static class RpnInput
     /// <summary>detectron2's default PIXEL_STD, BGR.</summary>
     public static IReadOnlyList<double> PixelStd { get; } = [1.0, 1.0, 1.0];
 
-    /// <summary>The padded batch [N, 3, H', W'] and each image's true (height, width).</summary>
-    public static (Tensor batch, (int h, int w)[] sizes) Batch(IReadOnlyList<Tensor> rgb, int sizeDivisibility)
+    /// <summary>The padded batch [N, 3, H', W'] (Caffe format) and each image's true (height, width).</summary>
+    public static (Tensor batch, (int h, int w)[] sizes) Batch(IReadOnlyList<Tensor> rgb, int sizeDivisibility) =>
+        Batch(rgb, sizeDivisibility, RpnPixelFormat.Caffe);
+
+    /// <summary>The padded batch [N, 3, H', W'] in <paramref name="format"/> and each image's true (height, width).</summary>
+    public static (Tensor batch, (int h, int w)[] sizes) Batch(IReadOnlyList<Tensor> rgb, int sizeDivisibility, RpnPixelFormat format)
     {
         ArgumentNullException.ThrowIfNull(rgb);
         if (rgb.Count == 0) throw new ArgumentException("no images", nameof(rgb));
@@ -34,8 +49,9 @@ public static class RpnInput
         var batch = torch.zeros([rgb.Count, 3, h, w]);
         for (int i = 0; i < rgb.Count; i++)
         {
-            var bgr = rgb[i].permute(2, 0, 1).flip(0);                       // HWC RGB -> CHW BGR
-            var normalised = (bgr.to(ScalarType.Float32) - mean) / std;
+            var normalised = format == RpnPixelFormat.Clip
+                ? ClipPreprocess.Normalize(rgb[i])
+                : (rgb[i].permute(2, 0, 1).flip(0).to(ScalarType.Float32) - mean) / std;   // HWC RGB -> CHW BGR
             batch[i].narrow(1, 0, sizes[i].Item1).narrow(2, 0, sizes[i].Item2).copy_(normalised);
         }
         return (batch.MoveToOuterScope(), sizes);

@@ -9,4 +9,16 @@ public enum RpnKind
     Fpn,
     /// <summary>R50-FPN trained with large-scale jitter (rpn_lvis_866_lsj.pth): BN in the backbone and FPN, two 3×3 convs in the head.</summary>
     FpnLsj,
+    /// <summary>
+    /// The official "clipbackbone" variant: CLIP's ModifiedResNet stem..layer3 (res4, stride 16) under
+    /// "backbone.conv1…layer3" keys, CLIP-normalised RGB input, C4 anchors and a StandardRPNHead.
+    /// </summary>
+    ClipC4,
+}
+
+/// <summary>Facts about the variants.</summary>
+public static class RpnKinds
+{
+    /// <summary>One anchor level on res4 (stride 16): C4 and the CLIP-backbone RPN.</summary>
+    public static bool IsSingleLevel(this RpnKind kind) => kind is RpnKind.C4 or RpnKind.ClipC4;
 }

@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace RegionClip.Training.Rpn;
+
+/// <summary>
+/// Reads <see cref="RpnTrainingOptions"/> from a YAML file: a mapping whose keys are the options'
+/// names in snake_case (<c>learning_rate: 0.002</c>, <c>anchor_sizes: [[16, 32, 64]]</c>); every
+/// field is optional and keeps its default when absent. Enums are matched ignoring case and
+/// underscores (<c>kind: clip_c4</c>). Relative paths are relative to the file's folder. An unknown
+/// field, a duplicate key, or a value of the wrong type is an error naming the file, the line and the field.
+/// </summary>
+public static class RpnOptionsFile
+{
+    private static readonly string[] PathFields = ["world", "train_annotations", "train_images", "val_annotations", "val_images", "category_split", "out", "clip_weights"];
+
+    /// <summary>The settable options by their file name (snake_case of the property).</summary>
+    public static IReadOnlyDictionary<string, PropertyInfo> Fields { get; } = typeof(RpnTrainingOptions)
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .Where(p => p.CanWrite && p.Name != nameof(RpnTrainingOptions.Resume) && p.Name != "EqualityContract")
+        .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
+
+    /// <summary>Reads a config file over <paramref name="defaults"/> (the plain defaults when null).</summary>
+    public static RpnTrainingOptions Load(string path, RpnTrainingOptions? defaults = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"config file '{path}' does not exist", path);
+        return Parse(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path))!, defaults);
+    }
+
+    /// <param name="baseDirectory">Relative paths in the text are resolved against this folder.</param>
+    public static RpnTrainingOptions Parse(string yaml, string source, string baseDirectory, RpnTrainingOptions? defaults = null)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new InvalidDataException($"{source}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {e.Message}", e);
+        }
+        var options = (defaults ?? new RpnTrainingOptions()) with { };
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" or "~" }) return options;
+        if (stream.Documents.Count > 1) throw new InvalidDataException($"{source}: holds {stream.Documents.Count} YAML documents; a config is one mapping");
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new InvalidDataException($"{source}:{stream.Documents[0].RootNode.Start.Line}: a config must be a mapping of field: value");
+        foreach (var (keyNode, valueNode) in root.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            var at = $"{source}:{keyNode.Start.Line}:{keyNode.Start.Column}";
+            if (!Fields.TryGetValue(key, out var property))
+                throw new InvalidDataException($"{at}: unknown field '{key}'{Suggest(key)} (fields: {string.Join(", ", Fields.Keys.Order(StringComparer.Ordinal))})");
+            object? value;
+            try
+            {
+                value = Convert(valueNode, property.PropertyType, key);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"{source}:{valueNode.Start.Line}:{valueNode.Start.Column}: field '{key}': {e.Message}", e);
+            }
+            if (value is string s && PathFields.Contains(key)) value = Path.GetFullPath(Path.Combine(baseDirectory, s));
+            property.SetValue(options, value);
+        }
+        return options;
+    }
+
+    /// <summary>PascalCase → snake_case ("LearningRate" → "learning_rate").</summary>
+    public static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0 && !char.IsUpper(name[i - 1])) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
+
+    private static object? Convert(YamlNode node, Type type, string key)
+    {
+        var nullable = Nullable.GetUnderlyingType(type);
+        bool canBeNull = nullable is not null || !type.IsValueType;
+        if (node is YamlScalarNode { Style: not ScalarStyle.SingleQuoted and not ScalarStyle.DoubleQuoted, Value: null or "~" or "null" or "" })
+        {
+            if (canBeNull) return null;
+            throw new FormatException($"needs a value (it cannot be null)");
+        }
+        type = nullable ?? type;
+        if (type.IsArray)
+        {
+            var element = type.GetElementType()!;
+            if (node is not YamlSequenceNode seq)
+            {
+                // anchor_sizes: [16, 32] is shorthand for one level, [[16, 32]].
+                if (element.IsArray) return Wrap(Convert(node, element, key)!, element);
+                throw new FormatException($"expected a list like [1, 2], got '{Describe(node)}'");
+            }
+            if (element.IsArray && seq.Children.All(c => c is YamlScalarNode))
+                return Wrap(Convert(seq, element, key)!, element);
+            var array = Array.CreateInstance(element, seq.Children.Count);
+            for (int i = 0; i < seq.Children.Count; i++) array.SetValue(Convert(seq.Children[i], element, $"{key}[{i}]"), i);
+            return array;
+        }
+        if (node is not YamlScalarNode scalar) throw new FormatException($"expected a single value, got '{Describe(node)}'");
+        var text = scalar.Value ?? "";
+        if (type == typeof(string)) return text;
+        if (type == typeof(bool))
+            return text.ToLowerInvariant() switch
+            {
+                "true" or "yes" or "on" => true,
+                "false" or "no" or "off" => false,
+                _ => throw new FormatException($"'{text}' is not true or false"),
+            };
+        if (type.IsEnum)
+        {
+            static string Norm(string s) => s.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
+            var match = Enum.GetNames(type).FirstOrDefault(n => Norm(n) == Norm(text));
+            return match is not null ? Enum.Parse(type, match)
+                : throw new FormatException($"'{text}' is not one of {string.Join(", ", Enum.GetNames(type).Select(SnakeCase))}");
+        }
+        try
+        {
+            if (type == typeof(int)) return int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
+            if (type == typeof(long)) return long.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
+            if (type == typeof(ulong)) return ulong.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
+            if (type == typeof(double))
+            {
+                var v = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+                return double.IsFinite(v) ? v : throw new FormatException($"'{text}' is not a finite number");
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new FormatException($"'{text}' is out of range for {Friendly(type)}");
+        }
+        catch (FormatException e) when (!e.Message.StartsWith('\''))
+        {
+            throw new FormatException($"'{text}' is not {Friendly(type)}");
+        }
+        throw new InvalidOperationException($"option '{key}' has an unsupported type {type.Name}");
+    }
+
+    private static Array Wrap(object inner, Type element)
+    {
+        var outer = Array.CreateInstance(element, 1);
+        outer.SetValue(inner, 0);
+        return outer;
+    }
+
+    private static string Friendly(Type t) => t == typeof(double) ? "a number" : t == typeof(ulong) ? "a non-negative integer" : "an integer";
+
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlScalarNode s => s.Value ?? "",
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        _ => node.NodeType.ToString(),
+    };
+
+    private static string Suggest(string key)
+    {
+        var best = Fields.Keys.OrderBy(k => Distance(k, key)).First();
+        return Distance(best, key) <= Math.Max(2, key.Length / 3) ? $" (did you mean '{best}'?)" : "";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+}

@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using RegionClip.Modeling.Detection;
+using RegionClip.Modeling.Proposals;
+using RegionClip.Synthetic;
+using RegionClip.Torch;
+using RegionClip.Torch.optim;
+using RegionClip.Torch.Serialization;
+
+namespace RegionClip.Training.Rpn;
+
+public enum RpnPhase { Loading, Training, Evaluating }
+
+/// <summary>Progress of <see cref="RpnTrainer.Run"/>: items of the current phase done out of total (steps while training, images while evaluating).</summary>
+public sealed record RpnProgress(RpnPhase Phase, long Done, long Total, RpnStepRecord? Last = null);
+
+/// <summary>What an RPN training run produced.</summary>
+/// <param name="ModelPath">OUT/rpn.pth: the trained network ({"model": detectron2 keys}; <see cref="ProposalNetwork.Load"/>, torch.load).</param>
+/// <param name="Recall">Recall on the held-out images after training (null without them).</param>
+public sealed record RpnTrainingResult(
+    string ModelPath, string CheckpointPath, string LogPath, string JsonLogPath, RpnTrainingOptions Options, RpnConfig Config, long Parameters,
+    int TrainImages, int TrainBoxes, int BatchSize, long Steps, long ResumedFromStep, double TrainSeconds, double ImagesPerSecond, double FinalLoss,
+    ProposalRecall? Recall, double LoadSeconds, double EvaluationSeconds);
+
+/// <summary>
+/// Trains a class-agnostic RPN as detectron2 does (<see cref="AnchorMatcher"/>, <see cref="AnchorSampler"/>,
+/// <see cref="RpnLosses"/>) on a COCO-format dataset's boxes (optionally base categories only): random
+/// horizontal flips, detectron2's resize, SGD or AdamW with warm-up then cosine or step decay, gradient
+/// clipping. Writes OUT/rpn.pth, OUT/rpn_checkpoint.pth (every <see cref="RpnTrainingOptions.CheckpointEvery"/>
+/// steps, at the end and on cancellation), OUT/rpn_log.csv and OUT/rpn_log.json (losses per step,
+/// recall per evaluation). With <see cref="RpnTrainingOptions.Resume"/> an existing checkpoint is
+/// continued with its own options; at the same thread count the result is bit-identical to an
+/// uninterrupted run (data order, flips and anchor sampling are pure functions of the seed and the step).
+/// </summary>
+public static class RpnTrainer
+{
+    public const string ModelFile = "rpn.pth";
+    public const string CheckpointFile = "rpn_checkpoint.pth";
+    public const string LogFile = "rpn_log.csv";
+    public const string JsonLogFile = "rpn_log.json";
+
+    public static RpnTrainingResult Run(RpnTrainingOptions options, IProgress<RpnProgress>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options = options.Resolved();
+        var paths = new RunPaths(options.Out);
+        // A resumed run takes everything but the output folder from its checkpoint.
+        using var checkpoint = options.Resume && File.Exists(paths.Checkpoint) ? RpnTrainingCheckpoint.Read(paths.Checkpoint) : null;
+        if (checkpoint is not null) options = checkpoint.Options with { Out = options.Out, Resume = true };
+        options.Validate();
+        if (options.World is not null && !Directory.Exists(options.World))
+            throw new DirectoryNotFoundException($"world folder '{options.World}' does not exist (write one with `regionclip synth`)");
+        if (!File.Exists(options.TrainAnnotations))
+            throw new FileNotFoundException($"training annotations '{options.TrainAnnotations}' do not exist", options.TrainAnnotations);
+        Directory.CreateDirectory(options.Out);
+
+        var loadClock = Stopwatch.StartNew();
+        progress?.Report(new RpnProgress(RpnPhase.Loading, 0, 1));
+        var split = options.CategorySplit is null ? null : CategorySplit.Load(options.CategorySplit);
+        var train = RpnDataset.Load(options.TrainAnnotations!, options.TrainImages!, split, options.BaseOnly, dropImagesWithoutTargets: true, options.ExcludeNovelImages);
+        var val = options.ValAnnotations is null ? null : RpnDataset.Load(options.ValAnnotations, options.ValImages!, split, baseOnly: false, dropImagesWithoutTargets: false);
+        var loadSeconds = loadClock.Elapsed.TotalSeconds;
+
+        torch.manual_seed(options.Seed);
+        using var network = new ProposalNetwork(options.NetworkConfig(), "(training)");
+        if (options.ClipWeights is not null) LoadClipBackbone(network, options.ClipWeights);
+        if (options.FreezeBackbone) network.Backbone.requires_grad_(false);
+        var trainable = network.parameters().Where(p => p.requires_grad).ToList<Tensor>();
+        using var optimizer = CreateOptimizer(trainable, options);
+        int batch = Math.Min(options.BatchSize, train.Count);
+        var state = checkpoint?.State ?? new TrainingState(0, options.Steps, 0, 0, options.Seed, 0, train.Count);
+        if (state.Images != train.Count)
+            throw new InvalidDataException($"'{paths.Checkpoint}' was trained on {state.Images} images but '{options.TrainAnnotations}' now gives {train.Count}: resume needs the same data (or start afresh without resume)");
+        checkpoint?.Restore(network, optimizer);
+        checkpoint?.Dispose();   // its tensors are copied; free them before training (disposing twice is harmless)
+        var resumedFrom = state.Step;
+        var evaluations = RpnTrainingLog.ReadEvaluations(paths.JsonLog).Where(e => resumedFrom > 0 && e.Step <= resumedFrom).ToList();
+
+        var run = new TrainingSession(network, optimizer, trainable, options, train, val, batch, paths, evaluations, progress, cancel);
+        state = run.Train(state);
+
+        network.eval();
+        network.Save(paths.Model);
+        var steps = RpnTrainingLog.Read(paths.Log);
+        ProposalRecall? recall = null;
+        double evalSeconds = 0;
+        if (val is not null)
+        {
+            var last = evaluations.LastOrDefault();
+            if (last is null || last.Step != state.Step) evaluations.Add(last = run.Evaluate(state.Step));
+            recall = last.Recall;
+            evalSeconds = last.Seconds;
+        }
+        RpnTrainingLog.WriteJson(paths.JsonLog, steps, evaluations);
+        int stepsPerEpoch = Math.Max(1, train.Count / batch);
+        var tail = steps.Skip(Math.Max(0, steps.Count - Math.Min(stepsPerEpoch, 50))).ToList();
+        var timed = steps.Where(r => r.ImagesPerSecond > 0).ToList();
+        return new RpnTrainingResult(paths.Model, paths.Checkpoint, paths.Log, paths.JsonLog, options, network.Config,
+            network.parameters().Sum(p => p.numel()), train.Count, train.TargetBoxes, batch, state.Step, resumedFrom, state.Seconds,
+            timed.Count == 0 ? 0 : timed.Count * (double)batch / timed.Sum(r => batch / r.ImagesPerSecond),
+            tail.Count == 0 ? double.NaN : tail.Average(r => r.Loss), recall, loadSeconds, evalSeconds);
+    }
+
+    private sealed record RunPaths(string Out)
+    {
+        public string Model => Path.Combine(Out, ModelFile);
+        public string Checkpoint => Path.Combine(Out, CheckpointFile);
+        public string Log => Path.Combine(Out, LogFile);
+        public string JsonLog => Path.Combine(Out, JsonLogFile);
+    }
+
+    /// <summary>One training session: the loop, checkpoints and evaluations.</summary>
+    private sealed class TrainingSession(ProposalNetwork network, Optimizer optimizer, IReadOnlyList<Tensor> trainable, RpnTrainingOptions options,
+        RpnDataset train, RpnDataset? val, int batch, RunPaths paths, List<RpnEvaluationRecord> evaluations,
+        IProgress<RpnProgress>? progress, CancellationToken cancel)
+    {
+        private readonly AnchorMatcher _matcher = new(options.IouThresholds[0], options.IouThresholds[1]);
+        private readonly AnchorSampler _sampler = new(options.BatchSizePerImage, options.PositiveFraction);
+
+        public TrainingState Train(TrainingState state)
+        {
+            var scheduler = Schedule(optimizer, options, state.Step);
+            int stepsPerEpoch = train.Count / batch;
+            using var log = RpnTrainingLog.Open(paths.Log, state.Step);
+            using var loader = new RpnBatchLoader(train, options.MaxSize);
+            var clock = Stopwatch.StartNew();
+            double sessionStart = state.Seconds;
+            SetTrainingMode();
+            progress?.Report(new RpnProgress(RpnPhase.Training, state.Step, state.TotalSteps));
+            while (state.Step < state.TotalSteps)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    RpnTrainingCheckpoint.Write(paths.Checkpoint, network, optimizer, state, options);
+                    cancel.ThrowIfCancellationRequested();
+                }
+                var stepStart = clock.Elapsed.TotalSeconds;
+                int epoch = state.Epoch;
+                var choices = Choices(epoch, state.Cursor);
+                var (nextEpoch, nextCursor) = state.Cursor + 1 == stepsPerEpoch ? (epoch + 1, 0) : (epoch, state.Cursor + 1);
+                var next = state.Step + 1 < state.TotalSteps ? Choices(nextEpoch, nextCursor) : null;
+                var samples = loader.Take(choices, next);
+                var lr = optimizer.param_groups[0].lr;
+                (double obj, double box, double total) losses;
+                try
+                {
+                    losses = Step(samples, state.Step);
+                }
+                finally
+                {
+                    foreach (var s in samples) s.Dispose();
+                }
+                scheduler.step();
+                var stepSeconds = clock.Elapsed.TotalSeconds - stepStart;
+                state = state with { Step = state.Step + 1, Epoch = nextEpoch, Cursor = nextCursor, Seconds = sessionStart + clock.Elapsed.TotalSeconds };
+                var record = new RpnStepRecord(state.Step, epoch,
+                    losses.obj, losses.box, losses.total, lr, batch / stepSeconds, state.Seconds);
+                log.Append(record);
+                progress?.Report(new RpnProgress(RpnPhase.Training, state.Step, state.TotalSteps, record));
+                if (state.Step % options.CheckpointEvery == 0 || state.Step == state.TotalSteps)
+                    RpnTrainingCheckpoint.Write(paths.Checkpoint, network, optimizer, state, options);
+                if (val is not null && options.EvalEvery > 0 && state.Step % options.EvalEvery == 0 && state.Step < state.TotalSteps)
+                {
+                    evaluations.Add(Evaluate(state.Step));
+                    RpnTrainingLog.WriteJson(paths.JsonLog, RpnTrainingLog.Read(paths.Log), evaluations);
+                    SetTrainingMode();
+                    progress?.Report(new RpnProgress(RpnPhase.Training, state.Step, state.TotalSteps, record));
+                }
+            }
+            return state;
+        }
+
+        /// <summary>One optimisation step on a batch; returns the losses before the update.</summary>
+        private (double obj, double box, double total) Step(RpnSample[] samples, long step)
+        {
+            using var scope = torch.NewDisposeScope();
+            var (input, _) = RpnInput.Batch(samples.Select(s => s.Image).ToList(), network.SizeDivisibility, network.PixelFormat);
+            var features = network.Backbone.forward(input);
+            var (logits, deltas, anchors) = network.Rpn.DenseOutputs(features);
+            using var targets = RpnTargets.Compute(anchors, samples.Select(s => s.Boxes).ToList(), _matcher, _sampler,
+                i => Prng.ForStream(options.Seed, "rpn/anchors", step * batch + i));
+            using var losses = RpnLosses.Compute(logits, deltas, anchors, targets, options.BatchSizePerImage, options.ObjectnessLossWeight, options.BoxLossWeight);
+            optimizer.zero_grad();
+            losses.Total.backward();
+            if (options.GradientClip > 0) Torch.nn.utils.clip_grad_norm_(trainable, options.GradientClip);
+            optimizer.step();
+            return (losses.Objectness.item<double>(), losses.Box.item<double>(), losses.Total.item<double>());
+        }
+
+        /// <summary>Batch <paramref name="cursor"/> of <paramref name="epoch"/>'s plan.</summary>
+        private RpnSampleChoice[] Choices(int epoch, int cursor)
+        {
+            if (_planEpoch != epoch)
+            {
+                _plan = EpochPlan(options.Seed, epoch, train.Count, options.HorizontalFlip, options.TrainMinSizes ?? [options.MinSize]);
+                _planEpoch = epoch;
+            }
+            return _plan!.AsSpan(cursor * batch, batch).ToArray();
+        }
+
+        private RpnSampleChoice[]? _plan;
+        private int _planEpoch = -1;
+
+        public RpnEvaluationRecord Evaluate(long step)
+        {
+            var clock = Stopwatch.StartNew();
+            var report = progress is null ? null : new SyncProgress<(int Done, int Total)>(p => progress.Report(new RpnProgress(RpnPhase.Evaluating, p.Done, p.Total)));
+            var recall = RpnEvaluation.Evaluate(network, val!, new DetectionResize(options.MinSize, options.MaxSize),
+                new ProposalOptions(options.EvalNms, options.EvalPreNmsTopK, options.EvalTopK.Max()), options.EvalTopK, options.EvalIou, options.EvalImages, report, cancel);
+            return new RpnEvaluationRecord(step, recall, clock.Elapsed.TotalSeconds);
+        }
+
+        /// <summary>Train mode, except a frozen backbone, whose BN statistics must not move.</summary>
+        private void SetTrainingMode()
+        {
+            network.train();
+            if (options.FreezeBackbone) network.Backbone.eval();
+        }
+    }
+
+    /// <summary>
+    /// The samples of one epoch, a pure function of (seed, epoch): a shuffled order of the images, a
+    /// coin flip for mirroring each and its short side (detectron2's "choice" of MIN_SIZE_TRAIN).
+    /// Batches are consecutive slices; the last partial batch is dropped.
+    /// </summary>
+    internal static RpnSampleChoice[] EpochPlan(ulong seed, int epoch, int images, bool flip, IReadOnlyList<int> minSizes)
+    {
+        var rng = Prng.ForStream(seed, "rpn/epoch", epoch);
+        var order = Enumerable.Range(0, images).ToArray();
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return Array.ConvertAll(order, i => new RpnSampleChoice(i, flip && rng.Chance(0.5), minSizes.Count == 1 ? minSizes[0] : minSizes[rng.NextInt(minSizes.Count)]));
+    }
+
+    /// <summary>SGD (momentum) or AdamW; weight decay on convolution weights only (not on norms or biases).</summary>
+    internal static Optimizer CreateOptimizer(IReadOnlyList<Tensor> trainable, RpnTrainingOptions options)
+    {
+        if (trainable.Count == 0) throw new ArgumentException("nothing to train: every parameter is frozen");
+        var decay = trainable.Where(p => p.ndim >= 2).ToList();
+        var noDecay = trainable.Where(p => p.ndim < 2).ToList();
+        var groups = new[] { (decay, options.WeightDecay), (noDecay, 0.0) }.Where(g => g.Item1.Count > 0).ToList();
+        return options.Optimizer == RpnOptimizerKind.Sgd
+            ? new SGD(groups.Select(g => new SGDGroup(g.Item1) { lr = options.LearningRate, momentum = options.Momentum, weight_decay = g.Item2 }))
+            : new AdamW(groups.Select(g => new AdamWGroup(g.Item1) { lr = options.LearningRate, beta1 = options.Momentum, beta2 = options.Beta2, weight_decay = g.Item2 }));
+    }
+
+    private static LRScheduler Schedule(Optimizer optimizer, RpnTrainingOptions options, long step)
+    {
+        LRScheduler s = options.Schedule == RpnSchedule.Step
+            ? new WarmupMultiStepLR(optimizer, options.Milestones, options.Gamma, options.WarmupFactor, options.WarmupSteps)
+            : new WarmupCosineLR(optimizer, options.Steps, 0, options.WarmupFactor, options.WarmupSteps);
+        s.set_iter(step);
+        return s;
+    }
+
+    /// <summary>Starts a CLIP-backbone RPN from a CLIP checkpoint's visual tower (stem..layer3).</summary>
+    private static void LoadClipBackbone(ProposalNetwork network, string path)
+    {
+        var state = Checkpoint.LoadStateDict(path, halfToFloat: true);
+        try
+        {
+            if (!state.Keys.Any(k => k.StartsWith("visual.layer1.", StringComparison.Ordinal)))
+                throw new InvalidDataException($"clip_weights '{path}' is not a CLIP ResNet checkpoint (no visual.layer1.* keys)");
+            ((ClipBackbone)network.Backbone).LoadFromClip(state, path);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
