@@ -73,7 +73,7 @@ internal static class DemoCommand
             {
                 var tasks = new Dictionary<string, ProgressTask>();
                 ProgressTask? current = null;
-                var progress = new SyncProgress(p =>
+                var progress = new SyncProgress<DemoProgress>(p =>
                 {
                     var key = p.Step;
                     if (!tasks.TryGetValue(key, out var task))
@@ -119,11 +119,6 @@ internal static class DemoCommand
             var detail = p.Detail is null ? "" : $", {p.Detail}";
             console.MarkupLine(Markup.Escape($"[{_clock.Elapsed:mm\\:ss}] {p.Step}: {p.Done}/{p.Total}{rate}{eta}{detail}"));
         }
-    }
-
-    private sealed class SyncProgress(Action<DemoProgress> report) : IProgress<DemoProgress>
-    {
-        public void Report(DemoProgress value) => report(value);
     }
 
     /// <summary>Done/total and the stage's own rate (images/s while training), else items per second.</summary>

@@ -105,7 +105,7 @@ internal static class TrainRpnCommand
                     if (phase == RpnPhase.Training && tasks.TryGetValue(RpnPhase.Loading, out var loading)) loading.Value = loading.MaxValue;
                     return t;
                 }
-                var progress = new SyncProgress(p =>
+                var progress = new SyncProgress<RpnProgress>(p =>
                 {
                     var task = p.Phase switch
                     {
@@ -174,11 +174,6 @@ internal static class TrainRpnCommand
                 atK = rec.AtK.Select(a => new { k = a.K, all = Count(a.All), @base = Count(a.Base), novel = Count(a.Novel) }).ToArray(),
             },
         };
-    }
-
-    private sealed class SyncProgress(Action<RpnProgress> report) : IProgress<RpnProgress>
-    {
-        public void Report(RpnProgress value) => report(value);
     }
 
     /// <summary>Images per second (training, smoothed) or items per second of the task.</summary>

@@ -99,7 +99,7 @@ internal static class TrainTeacherCommand
                     }
                     return t;
                 }
-                var progress = new SyncProgress(p =>
+                var progress = new SyncProgress<TeacherProgress>(p =>
                 {
                     var task = p.Phase switch
                     {
@@ -169,11 +169,6 @@ internal static class TrainTeacherCommand
                 perClass = z.PerClass.Select(pc => new { name = pc.Name, novel = pc.Novel, images = pc.Images, correct = pc.Correct, top1 = N(pc.Top1) }).ToArray(),
             },
         };
-    }
-
-    private sealed class SyncProgress(Action<TeacherProgress> report) : IProgress<TeacherProgress>
-    {
-        public void Report(TeacherProgress value) => report(value);
     }
 
     /// <summary>Images per second (training, smoothed) or items per second of the task.</summary>

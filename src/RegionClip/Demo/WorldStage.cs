@@ -40,9 +40,3 @@ internal static class WorldStage
         return summaries;
     }
 }
-
-/// <summary>Reports synchronously on the worker's thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}

@@ -223,10 +223,4 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
 
     private static IProgress<(int Done, int Total)>? Report(IProgress<TeacherProgress>? progress, TeacherPhase phase) =>
         progress is null ? null : new SyncProgress<(int Done, int Total)>(p => progress.Report(new TeacherProgress(phase, p.Done, p.Total)));
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

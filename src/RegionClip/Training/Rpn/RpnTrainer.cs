@@ -270,10 +270,4 @@ public static class RpnTrainer
             foreach (var t in state.Values) t.Dispose();
         }
     }
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }
