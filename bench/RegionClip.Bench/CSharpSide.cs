@@ -14,15 +14,20 @@ internal static class CSharpSide
     public static SideResult Run(int threads, string dataDir, bool quick, string? only = null)
     {
         torch.set_num_threads(threads);
-        using var model = ResNet50.Load(Path.Combine(dataDir, "resnet50.pt"));
-        var inputs = LoadTensors(Path.Combine(dataDir, "inputs.pt"));
-        Dictionary<string, Tensor> expected = [];
+        var groups = Options.Groups(only);
+        bool Wanted(string group) => groups is null || groups.Contains(group);
+        // The ResNet weights are loaded only when timed, so the peak memory of a detect-only run is the detector's.
+        var model = Wanted("resnet") ? ResNet50.Load(Path.Combine(dataDir, "resnet50.pt")) : null;
+        Dictionary<string, Tensor> inputs = [], expected = [];
         try
         {
-            expected = LoadTensors(Path.Combine(dataDir, "outputs.pt"));
+            if (model is not null)
+            {
+                inputs = LoadTensors(Path.Combine(dataDir, "inputs.pt"));
+                expected = LoadTensors(Path.Combine(dataDir, "outputs.pt"));
+            }
             using var mode = torch.inference_mode();
-            bool Wanted(string group) => only is null || only == group;
-            var parity = Wanted("resnet") ? CheckParity(model, inputs, expected) : [];
+            var parity = model is not null ? CheckParity(model, inputs, expected) : [];
 
             int calls = quick ? 20_000 : 100_000;
             int smallRepeats = quick ? 3 : 7;
@@ -36,22 +41,27 @@ internal static class CSharpSide
                 cases.Add(Case("relu_1x1", "us", TimeSmallOp(() => F.relu(x), calls, smallRepeats)));
                 cases.Add(Case("add_1elem_scoped", "us", TimeScopedAdd(a, b, calls, smallRepeats)));
             }
-            if (Wanted("resnet"))
+            if (model is not null)
             {
                 cases.Add(ForwardCase("resnet50_224", model, inputs["x224"], quick ? 5 : 20, 10));
                 cases.Add(ForwardCase("resnet50_800", model, inputs["x800"], quick ? 2 : 5, 1));
+                model.Dispose();
             }
-            model.Dispose();
             if (Wanted("clip")) cases.AddRange(ClipCases.Run(dataDir, quick, parity));
             if (Wanted("regions")) cases.AddRange(RegionCases.Run(dataDir, quick, parity));
+            DetectParity? detectParity = null;
+            if (Wanted("detect")) cases.AddRange(DetectCases.Run(dataDir, quick, out detectParity));
 
             return new SideResult("csharp", torch.version, torch.get_num_threads(), Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), cases)
             {
                 Parity = parity,
+                DetectParity = detectParity,
+                PeakRssMb = SystemLoad.PeakRssMb(),
             };
         }
         finally
         {
+            model?.Dispose();
             foreach (var t in inputs.Values) t.Dispose();
             foreach (var t in expected.Values) t.Dispose();
         }

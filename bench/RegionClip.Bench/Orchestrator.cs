@@ -14,32 +14,38 @@ internal static class Orchestrator
         Console.WriteLine($"RegionClip.Bench: {o.Threads} threads, {Environment.ProcessorCount} cores, load average {string.Join(" ", loadBefore)}");
 
         Console.WriteLine($"writing weights and inputs to {Path.GetRelativePath(root, o.DataDir)}/");
-        Run(o.Python, [script, "--prepare-only", "--data", o.DataDir], o.Threads);
+        List<string> prepareArgs = [script, "--prepare-only", "--data", o.DataDir];
+        if (o.Only is not null) prepareArgs.AddRange(["--only", o.Only]);
+        Run(o.Python, prepareArgs, o.Threads);
 
         var pytorch = new List<SideResult>();
         var csharp = new List<SideResult>();
         var runs = new List<RunInfo>();
         var (self, selfPrefix) = Self();
+        var processGroups = o.ProcessGroups();
         for (int r = 0; r < o.Rounds; r++)
         {
-            var pyJson = Path.Combine(o.DataDir, $"pytorch.{r}.json");
-            List<string> pyArgs = [script, "--threads", Str(o.Threads), "--data", o.DataDir, "--json", pyJson];
-            if (o.Quick) pyArgs.Add("--quick");
-            if (o.Only is not null) pyArgs.AddRange(["--only", o.Only]);
-            runs.Add(Measured(o, "pytorch", r, o.Python, pyArgs));
-            pytorch.Add(Json.Read<SideResult>(pyJson));
+            foreach (var groups in processGroups)
+            {
+                var tag = processGroups.Length > 1 ? $"{r}.{groups.Replace(',', '-')}" : $"{r}";
+                var pyJson = Path.Combine(o.DataDir, $"pytorch.{tag}.json");
+                List<string> pyArgs = [script, "--threads", Str(o.Threads), "--data", o.DataDir, "--json", pyJson, "--only", groups];
+                if (o.Quick) pyArgs.Add("--quick");
+                runs.Add(Measured(o, "pytorch", r, groups, o.Python, pyArgs));
+                pytorch.Add(Json.Read<SideResult>(pyJson));
 
-            var csJson = Path.Combine(o.DataDir, $"csharp.{r}.json");
-            List<string> csArgs = [.. selfPrefix, "measure", "--threads", Str(o.Threads), "--data", o.DataDir, "--json", csJson];
-            if (o.Quick) csArgs.Add("--quick");
-            if (o.Only is not null) csArgs.AddRange(["--only", o.Only]);
-            runs.Add(Measured(o, "csharp", r, self, csArgs));
-            csharp.Add(Json.Read<SideResult>(csJson));
+                var csJson = Path.Combine(o.DataDir, $"csharp.{tag}.json");
+                List<string> csArgs = [.. selfPrefix, "measure", "--threads", Str(o.Threads), "--data", o.DataDir, "--json", csJson, "--only", groups];
+                if (o.Quick) csArgs.Add("--quick");
+                runs.Add(Measured(o, "csharp", r, groups, self, csArgs));
+                csharp.Add(Json.Read<SideResult>(csJson));
+            }
         }
 
         var report = new BenchReport(
             DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), SystemLoad.CpuName(), Environment.ProcessorCount, o.Threads,
-            csharp[0].TorchVersion, o.Rounds, loadBefore, SystemLoad.LoadAverage(), Compare(pytorch, csharp), csharp[^1].Parity, runs, pytorch, csharp);
+            csharp[0].TorchVersion, o.Rounds, loadBefore, SystemLoad.LoadAverage(), Compare(pytorch, csharp), LastParity(csharp),
+            DetectSummaryOf(pytorch, csharp), runs, pytorch, csharp);
         Print(report);
         Json.Write(o.OutPath, report);
         Console.WriteLine($"wrote {Path.GetRelativePath(root, o.OutPath)}");
@@ -47,10 +53,10 @@ internal static class Orchestrator
     }
 
     /// <summary>Runs one side once a quiet machine is seen, noting how much CPU everything else used meanwhile.</summary>
-    private static RunInfo Measured(Options o, string side, int round, string exe, List<string> args)
+    private static RunInfo Measured(Options o, string side, int round, string groups, string exe, List<string> args)
     {
         var waited = SystemLoad.WaitForQuiet(o.QuietThreshold, TimeSpan.FromSeconds(o.MaxWaitSeconds));
-        Console.WriteLine($"round {round + 1}/{o.Rounds}: {side}");
+        Console.WriteLine($"round {round + 1}/{o.Rounds}: {side} ({groups})");
         var m0 = SystemLoad.MachineBusyTicks();
         var c0 = SystemLoad.OwnAndChildrenTicks();
         var sw = Stopwatch.StartNew();
@@ -62,7 +68,7 @@ internal static class Orchestrator
             ? null
             : Math.Max(0, (m1.Value - m0.Value) - (c1.Value - c0.Value)) / 100.0 / wall;
         Console.WriteLine($"  {wall:F1} s; other processes used {(other is null ? "?" : other.Value.ToString("F2", CultureInfo.InvariantCulture))} cores meanwhile");
-        return new RunInfo(side, round, wall, waited, other);
+        return new RunInfo(side, round, wall, waited, other) { Groups = groups };
     }
 
     /// <summary>Pools every round's samples per side; a C#-only case compares with the PyTorch case it mirrors.</summary>
@@ -72,7 +78,7 @@ internal static class Orchestrator
             Stats.Median(sides.SelectMany(s => s.Cases.Where(c => c.Name == name).SelectMany(c => c.Samples)).ToArray());
 
         var rows = new List<Comparison>();
-        foreach (var c in csharp[0].Cases)
+        foreach (var c in csharp.SelectMany(s => s.Cases).DistinctBy(c => c.Name))
         {
             var pyName = c.Name == "add_1elem_scoped" ? "add_1elem" : c.Name;
             double py = Pooled(pytorch, pyName), cs = Pooled(csharp, c.Name);
@@ -81,12 +87,42 @@ internal static class Orchestrator
         return rows;
     }
 
+    /// <summary>The last round's parity entries of every process.</summary>
+    private static Dictionary<string, Parity>? LastParity(List<SideResult> sides)
+    {
+        var merged = new Dictionary<string, Parity>();
+        foreach (var s in sides)
+            if (s.Parity is not null)
+                foreach (var (k, v) in s.Parity) merged[k] = v;
+        return merged.Count > 0 ? merged : null;
+    }
+
+    /// <summary>Seconds per image, images/s, stage medians and peak memory of the detect processes.</summary>
+    private static DetectSummary? DetectSummaryOf(List<SideResult> pytorch, List<SideResult> csharp)
+    {
+        static DetectSide? Side(List<SideResult> sides)
+        {
+            var detect = sides.Where(s => s.Cases.Any(c => c.Name == "detect_image")).ToList();
+            if (detect.Count == 0) return null;
+            double Median(string name) => Stats.Median(detect.SelectMany(s => s.Cases.Where(c => c.Name == name).SelectMany(c => c.Samples)).ToArray());
+            var seconds = Median("detect_image") / 1000;
+            var stages = DetectCases.Stages.ToDictionary(s => s, s => Median("detect_" + s));
+            var peaks = detect.Select(s => s.PeakRssMb).OfType<double>().ToArray();
+            var cpu = detect.SelectMany(s => s.Cases.Where(c => c.Name == "detect_image" && c.CpuMs is not null).SelectMany(c => c.CpuMs!)).ToArray();
+            return new DetectSide(seconds, 1 / seconds, cpu.Length > 0 ? Stats.Median(cpu) / 1000 : null, stages, peaks.Length > 0 ? Stats.Median(peaks) : null);
+        }
+        var (py, cs) = (Side(pytorch), Side(csharp));
+        if (py is null || cs is null) return null;
+        return new DetectSummary(py, cs, csharp.LastOrDefault(s => s.DetectParity is not null)?.DetectParity,
+            pytorch.LastOrDefault(s => s.DetectParity is not null)?.DetectParity);
+    }
+
     private static void Print(BenchReport r)
     {
         Console.WriteLine();
         Console.WriteLine($"libtorch {r.TorchVersion} | {r.Machine} | {r.Cores} cores | {r.Threads} threads | {r.Rounds} round(s), median of all samples");
         Console.WriteLine($"load average before {string.Join(" ", r.LoadBefore)}, after {string.Join(" ", r.LoadAfter)}");
-        Console.WriteLine($"other processes during the runs (cores): {string.Join(", ", r.Runs.Select(x => $"{x.Side}#{x.Round + 1} {x.OtherLoadCores?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"}"))}");
+        Console.WriteLine($"other processes during the runs (cores): {string.Join(", ", r.Runs.Select(x => $"{x.Side}#{x.Round + 1}{(x.Groups == "detect" ? " detect" : "")} {x.OtherLoadCores?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"}"))}");
         Console.WriteLine();
         Console.WriteLine($"{"case",-18} {"unit",-4} {"PyTorch",10} {"C#",10} {"C#/PyTorch",11}");
         foreach (var c in r.Comparisons)
@@ -94,14 +130,29 @@ internal static class Orchestrator
         Console.WriteLine("(add_1elem_scoped: C# with a dispose scope per call instead of Dispose(), against the same PyTorch add)");
         if (r.Comparisons.FirstOrDefault(c => c.Name == "region_300") is { } region && r.Comparisons.FirstOrDefault(c => c.Name == "crop_clip_300") is { } crop)
             Console.WriteLine($"region features vs crop-then-CLIP, 300 boxes: {crop.Pytorch / region.Pytorch:F1}x faster in PyTorch, {crop.Csharp / region.Csharp:F1}x in C# (C# regions vs PyTorch crops: {crop.Pytorch / region.Csharp:F1}x)");
-        foreach (var name in r.Comparisons.Select(c => c.Name).Where(n => n.StartsWith("resnet", StringComparison.Ordinal) || n.StartsWith("clip", StringComparison.Ordinal)))
+        foreach (var name in r.Comparisons.Select(c => c.Name).Where(n => n.StartsWith("resnet", StringComparison.Ordinal) || n.StartsWith("clip", StringComparison.Ordinal) || n == "detect_image"))
             Console.WriteLine($"minor page faults per call, {name}: PyTorch {Faults(r.Pytorch, name)}, C# {Faults(r.Csharp, name)} (median, thousands)");
+        if (r.Detect is { } d)
+        {
+            Console.WriteLine();
+            Console.WriteLine("detect, one 800x1216 image (1,000 proposals, 1,203 concepts):");
+            Console.WriteLine($"{"",-10} {"s/image",8} {"images/s",9} {"CPU s",7} {"peak MB",8}  {string.Join(" ", DetectCases.Stages.Select(s => $"{s + " ms",12}"))}");
+            foreach (var (name, side) in new[] { ("PyTorch", d.Pytorch), ("C#", d.Csharp) })
+                Console.WriteLine($"{name,-10} {side.SecondsPerImage,8:F2} {side.ImagesPerSecond,9:F3} {side.CpuSecondsPerImage?.ToString("F2", CultureInfo.InvariantCulture) ?? "?",7} {side.PeakRssMb?.ToString("F0", CultureInfo.InvariantCulture) ?? "?",8}  {string.Join(" ", DetectCases.Stages.Select(s => $"{side.StageMs[s],12:F1}"))}");
+            Console.WriteLine($"{"C#/PyTorch",-10} {d.Csharp.SecondsPerImage / d.Pytorch.SecondsPerImage,8:F3} {"",9} {Ratio(d.Csharp.CpuSecondsPerImage, d.Pytorch.CpuSecondsPerImage),7} {Ratio(d.Csharp.PeakRssMb, d.Pytorch.PeakRssMb),8}  {string.Join(" ", DetectCases.Stages.Select(s => $"{d.Csharp.StageMs[s] / d.Pytorch.StageMs[s],12:F3}"))}");
+            Console.WriteLine("(s/image: median wall time of whole passes; CPU s: CPU time of the process over a pass, all threads; stages from separate staged passes)");
+            if (d.Parity is not null) Console.WriteLine($"parity detect (C# vs PyTorch's reference): {d.Parity.Describe()}");
+            if (d.PytorchRerun is not null) Console.WriteLine($"(PyTorch rerun vs its reference: {d.PytorchRerun.Describe()})");
+        }
         if (r.Parity is not null)
             foreach (var (k, p) in r.Parity)
                 Console.WriteLine($"parity {k}: max |C# - PyTorch| = {p.MaxAbsDiff:G3} (max |reference| {p.MaxAbsReference:F1})");
-        if (r.Pytorch[^1].Parity is { } own)
+        if (LastParity(r.Pytorch) is { } own)
             Console.WriteLine($"(PyTorch rerun vs its saved logits: {string.Join(", ", own.Select(kv => $"{kv.Key}: {kv.Value.MaxAbsDiff:G3}"))})");
     }
+
+    private static string Ratio(double? a, double? b) =>
+        a is null || b is null ? "?" : (a.Value / b.Value).ToString("F2", CultureInfo.InvariantCulture);
 
     private static string Faults(List<SideResult> sides, string name)
     {

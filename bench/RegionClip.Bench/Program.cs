@@ -3,10 +3,12 @@ using RegionClip.Bench;
 
 // RegionClip.Bench — C# vs PyTorch on the same libtorch, same machine, same thread count.
 //   bench   [--threads N] [--rounds R] [--quick] [--python PATH] [--data DIR] [--out FILE]
-//           [--quiet-threshold CORES] [--max-wait SECONDS] [--only ops|resnet|clip|regions]
+//           [--quiet-threshold CORES] [--max-wait SECONDS] [--only GROUP[,GROUP…]]
 //           writes the weights and inputs with tools/bench/bench_torch.py, then R rounds of
 //           PyTorch then C#, each side in a fresh process with OMP_NUM_THREADS=N, each started
-//           on a quiet machine; prints the table and writes the JSON report.
+//           on a quiet machine; prints the table and writes the JSON report. Groups: ops, resnet,
+//           clip, regions, detect (all by default; detect always runs in processes of its own, so
+//           their peak memory is the detector's).
 //   measure --threads N --data DIR [--json FILE] [--quick] [--only GROUP]
 //           the C# side alone, on the weights and inputs the Python script wrote.
 
@@ -36,8 +38,9 @@ static int Measure(Options o)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RegionClip.Bench bench [--threads N] [--rounds R] [--quick] [--python PATH] [--data DIR] [--out FILE] [--quiet-threshold CORES] [--max-wait SECONDS] [--only ops|resnet|clip|regions]");
+    Console.Error.WriteLine("usage: RegionClip.Bench bench [--threads N] [--rounds R] [--quick] [--python PATH] [--data DIR] [--out FILE] [--quiet-threshold CORES] [--max-wait SECONDS] [--only GROUP[,GROUP…]]");
     Console.Error.WriteLine("       RegionClip.Bench measure --threads N --data DIR [--json FILE] [--quick] [--only GROUP]");
+    Console.Error.WriteLine($"       groups: {string.Join(", ", Options.AllGroups)}");
     return 2;
 }
 
@@ -72,10 +75,27 @@ internal sealed record Options(
             }
         }
         if (o.Quick && !roundsGiven) o = o with { Rounds = 1 };
-        if (o.Only is not null && o.Only is not ("ops" or "resnet" or "clip" or "regions"))
-            throw new ArgumentException($"--only takes ops, resnet, clip or regions, not '{o.Only}'");
+        if (Groups(o.Only)?.FirstOrDefault(g => !AllGroups.Contains(g)) is { } unknown)
+            throw new ArgumentException($"--only takes groups among {string.Join(", ", AllGroups)} (comma-separated), not '{unknown}'");
         if (o.Threads < 1 || o.Rounds < 1) throw new ArgumentException("--threads and --rounds must be at least 1");
         return o;
+    }
+
+    public static readonly string[] AllGroups = ["ops", "resnet", "clip", "regions", "detect"];
+
+    /// <summary>The groups an --only value names (null: all).</summary>
+    public static string[]? Groups(string? only) =>
+        only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The group lists of each side's processes: detect (when wanted) always runs in a process of its own.</summary>
+    public string[] ProcessGroups()
+    {
+        var wanted = Groups(Only) ?? AllGroups;
+        var rest = wanted.Where(g => g != "detect").ToArray();
+        var list = new List<string>();
+        if (rest.Length > 0) list.Add(string.Join(",", rest));
+        if (wanted.Contains("detect")) list.Add("detect");
+        return [.. list];
     }
 
     /// <summary>The folder holding RegionClip.slnx, searched upward from the binary, then from the working directory.</summary>

@@ -8,6 +8,9 @@ internal sealed record CaseResult(string Name, string Unit, double Median, doubl
 {
     /// <summary>Minor page faults of each forward (ResNet cases): fresh pages for large activations cost real time.</summary>
     public double[]? Faults { get; init; }
+
+    /// <summary>CPU time of the whole process during each sample (detect_image), in ms: less sensitive than wall time to other processes.</summary>
+    public double[]? CpuMs { get; init; }
 }
 
 /// <summary>What one side (pytorch or csharp) measured; the Python script writes the same shape.</summary>
@@ -15,12 +18,30 @@ internal sealed record SideResult(string Side, string TorchVersion, int Threads,
 {
     /// <summary>Max |logits − PyTorch's saved logits| per input size: C# parity, or PyTorch's own determinism.</summary>
     public Dictionary<string, Parity>? Parity { get; init; }
+
+    /// <summary>The detect group's proposals and detections against the PyTorch reference (its own rerun on the PyTorch side).</summary>
+    public DetectParity? DetectParity { get; init; }
+
+    /// <summary>The process's resident-set high-water mark (ru_maxrss / VmHWM) in MB, read when it finished.</summary>
+    public double? PeakRssMb { get; init; }
 }
 
 internal sealed record Parity(double MaxAbsDiff, double MaxAbsReference);
 
 /// <summary>One child process run: how long it took and how busy the rest of the machine was meanwhile.</summary>
-internal sealed record RunInfo(string Side, int Round, double WallSeconds, double WaitedForQuietSeconds, double? OtherLoadCores);
+internal sealed record RunInfo(string Side, int Round, double WallSeconds, double WaitedForQuietSeconds, double? OtherLoadCores)
+{
+    /// <summary>The --only groups of that process.</summary>
+    public string? Groups { get; init; }
+}
+
+/// <summary>
+/// The detect group per side: seconds per image (median of the whole-pipeline passes), images/s,
+/// the medians of the staged pass (ms) and the peak resident memory of the process that ran it.
+/// </summary>
+internal sealed record DetectSide(double SecondsPerImage, double ImagesPerSecond, double? CpuSecondsPerImage, Dictionary<string, double> StageMs, double? PeakRssMb);
+
+internal sealed record DetectSummary(DetectSide Pytorch, DetectSide Csharp, DetectParity? Parity, DetectParity? PytorchRerun);
 
 /// <summary>One row of the comparison table.</summary>
 internal sealed record Comparison(string Name, string Unit, double Pytorch, double Csharp, double Ratio);
@@ -36,6 +57,7 @@ internal sealed record BenchReport(
     double[] LoadAfter,
     List<Comparison> Comparisons,
     Dictionary<string, Parity>? Parity,
+    DetectSummary? Detect,
     List<RunInfo> Runs,
     List<SideResult> Pytorch,
     List<SideResult> Csharp);

@@ -59,6 +59,25 @@ internal static class SystemLoad
         }
     }
 
+    /// <summary>
+    /// This process's resident-set high-water mark in MB (VmHWM: the figure getrusage reports as
+    /// ru_maxrss, which the Python side reads), or null where /proc is missing.
+    /// </summary>
+    public static double? PeakRssMb()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            if (line is null) return null;
+            var kb = long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            return kb / 1024.0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Cores' worth of CPU that everything else used over the last <paramref name="seconds"/>.</summary>
     public static double? Sample(double seconds)
     {

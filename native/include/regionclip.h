@@ -49,12 +49,14 @@ enum {
   RC_U_LOG_SIGMOID
 };
 
-/* binary op codes for rc_binary*, rc_binary_scalar* (RSUB/RDIV/RPOW: scalar on the left) */
+/* binary op codes for rc_binary*, rc_binary_scalar* (RSUB/RDIV/RPOW: scalar on the left;
+   BMM_ACROSS_BATCH: bmm whose per-item products run in parallel over the batch, see math.cpp) */
 enum {
   RC_B_ADD, RC_B_SUB, RC_B_MUL, RC_B_DIV, RC_B_FLOOR_DIV, RC_B_TRUNC_DIV, RC_B_POW, RC_B_REMAINDER,
   RC_B_FMOD, RC_B_MAXIMUM, RC_B_MINIMUM, RC_B_ATAN2, RC_B_EQ, RC_B_NE, RC_B_LT, RC_B_LE, RC_B_GT,
   RC_B_GE, RC_B_LOGICAL_AND, RC_B_LOGICAL_OR, RC_B_LOGICAL_XOR, RC_B_BITWISE_AND, RC_B_BITWISE_OR,
-  RC_B_BITWISE_XOR, RC_B_MATMUL, RC_B_MM, RC_B_BMM, RC_B_OUTER, RC_B_RSUB, RC_B_RDIV, RC_B_RPOW
+  RC_B_BITWISE_XOR, RC_B_MATMUL, RC_B_MM, RC_B_BMM, RC_B_OUTER, RC_B_RSUB, RC_B_RDIV, RC_B_RPOW,
+  RC_B_BMM_ACROSS_BATCH
 };
 
 /* reduction op codes for rc_reduce (n_dims == 0 reduces everything) */

@@ -2,10 +2,37 @@
 // Uniform families (unary, binary, tensor-scalar, reductions) dispatch on an op code from
 // regionclip.h so the ABI stays small; the switch costs nothing next to the op itself.
 #include "common.h"
+#include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
 
 using namespace rc;
 
 namespace {
+
+// bmm for many small products (one per region, say). ATen's CPU bmm without MKL loops over the
+// batch and hands every item to BLAS, and each of those calls may open a parallel region of its
+// own: thousands of tiny fork/joins, each waiting for a descheduled thread whenever other
+// processes hold the cores. Here the batch is split across the intra-op threads instead and every
+// item's product runs on one thread (BLAS and ATen run serially inside a parallel region). Same
+// result as at::bmm; with autograd or off the CPU it is at::bmm.
+at::Tensor bmm_across_batch(const at::Tensor& a, const at::Tensor& b) {
+  if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1))
+    throw std::invalid_argument("bmm expects [B, n, m] and [B, m, p], got " + c10::str(a.sizes()) + " and " + c10::str(b.sizes()));
+  if (a.scalar_type() != b.scalar_type())
+    throw std::invalid_argument(std::string("bmm expects one dtype, got ") + c10::toString(a.scalar_type()) + " and " + c10::toString(b.scalar_type()));
+  if (!a.device().is_cpu() || !b.device().is_cpu() || (at::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad())))
+    return at::bmm(a, b);
+  auto out = at::empty({a.size(0), a.size(1), b.size(2)}, a.options());
+  const at::ThreadLocalState caller;   // inference/grad mode: OpenMP workers do not inherit it
+  at::parallel_for(0, a.size(0), 1, [&](int64_t begin, int64_t end) {
+    at::ThreadLocalStateGuard same_mode(caller);
+    for (int64_t i = begin; i < end; ++i) {
+      auto item = out.select(0, i);
+      at::mm_out(item, a.select(0, i), b.select(0, i));
+    }
+  });
+  return out;
+}
 
 at::Tensor unary(int32_t op, const at::Tensor& a) {
   switch (op) {
@@ -94,6 +121,7 @@ at::Tensor binary(int32_t op, const at::Tensor& a, const at::Tensor& b) {
     case RC_B_MM: return at::mm(a, b);
     case RC_B_BMM: return at::bmm(a, b);
     case RC_B_OUTER: return at::outer(a, b);
+    case RC_B_BMM_ACROSS_BATCH: return bmm_across_batch(a, b);
     default: throw std::invalid_argument("unknown binary op " + std::to_string(op));
   }
 }

@@ -228,6 +228,14 @@ public static partial class torch
 
     public static Tensor matmul(Tensor a, Tensor b) => a.matmul(b);
     public static Tensor bmm(Tensor a, Tensor b) => a.bmm(b);
+
+    /// <summary>
+    /// <see cref="bmm"/> for a large batch of small products (one per region, say): the batch is split
+    /// across the intra-op threads and each item's product runs on one thread, instead of one
+    /// multi-threaded BLAS call per item, which stalls on every call when other processes hold the
+    /// cores. Same values as bmm; with gradients required or off the CPU it is bmm. Not in PyTorch.
+    /// </summary>
+    public static Tensor bmm_across_batch(Tensor a, Tensor b) => a.Binary(BinaryOp.BmmAcrossBatch, b, "torch.bmm_across_batch");
     public static Tensor exp(Tensor a) => a.exp();
     public static Tensor log(Tensor a) => a.log();
     public static Tensor sqrt(Tensor a) => a.sqrt();

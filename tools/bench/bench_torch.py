@@ -20,9 +20,19 @@ them one for one, with the same repetitions and warm-up:
                  adaptive, 14x14) of 300 boxes, layer4 + attnpool   (ms per image)
   crop_clip_300  crop-then-CLIP for the same 300 boxes: each box cropped from the image tensor, resized
                  to 224x224 (bilinear), encode_image in batches of 32 (ms per image)
+  detect_image   the whole zero-shot detection of one 800x1216 RGB uint8 image (tools/bench/detect_reference.py,
+                 SPEC §5): resize + CLIP normalisation, a random R50-FPN offline RPN (1000 proposals, NMS 0.9),
+                 CLIP RN50 res4 -> roi_align -> res5 -> attnpool, 1203 random unit-norm concepts, fusion with
+                 the raw objectness, per-class NMS 0.5, score > 0.02, top 300 (ms per image)
+  detect_prepare, detect_rpn, detect_regions, detect_classify
+                 the same pipeline's stages, from separate staged passes (ms)
 The CLIP model is tools/fixtures/clip_reference.py (OpenAI's architecture and key names) with
 RN50's shapes and seeded random weights, written to clip_rn50.pt with clip_io.pt (inputs and
-reference embeddings).
+reference embeddings). The detect group adds detect_rpn.pth (rpn_reference.py's R50-FPN with
+rpn_lvis_866.pth's shapes, seeded, norms calibrated on the image as tools/fixtures/gen_rpn.py does) and
+detect_io.pt (image, concepts, the reference's proposals and detections at the bench's thread count).
+Groups: ops, resnet, clip, regions, detect (--only takes a comma-separated list). The peak resident
+memory of the process (ru_maxrss) is reported as peak_rss_mb.
 """
 import argparse
 import json
@@ -40,7 +50,7 @@ def parse_args():
     p.add_argument("--json", default=None, help="write results here (default: print them)")
     p.add_argument("--prepare-only", action="store_true", help="(re)write weights, inputs and outputs; time nothing")
     p.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
-    p.add_argument("--only", default=None, help="run one group of cases: ops, resnet, clip or regions")
+    p.add_argument("--only", default=None, help="groups of cases, comma-separated: ops, resnet, clip, regions, detect")
     return p.parse_args()
 
 
@@ -53,8 +63,33 @@ import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
 
 SIZES = {"224": (224, 224), "800": (800, 1216)}
-FILES = ("resnet50.pt", "inputs.pt", "outputs.pt", "clip_rn50.pt", "clip_io.pt", "regions_io.pt")
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+GROUPS = ("ops", "resnet", "clip", "regions", "detect")
+BASE_FILES = ("resnet50.pt", "inputs.pt", "outputs.pt", "clip_rn50.pt", "clip_io.pt", "regions_io.pt")
+DETECT_FILES = ("clip_rn50.pt", "detect_rpn.pth", "detect_io.pt")
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
+sys.path.insert(0, HERE)
+
+
+def groups():
+    wanted = GROUPS if args.only is None else tuple(g.strip() for g in args.only.split(",") if g.strip())
+    unknown = [g for g in wanted if g not in GROUPS]
+    if unknown:
+        sys.exit(f"error: unknown group(s) {', '.join(unknown)}; groups: {', '.join(GROUPS)}")
+    return wanted
+
+
+def wanted(group):
+    return group in groups()
+
+
+def needed_files():
+    files = set()
+    if any(wanted(g) for g in GROUPS if g != "detect"):
+        files.update(BASE_FILES)
+    if wanted("detect"):
+        files.update(DETECT_FILES)
+    return sorted(files)
 
 
 def path(name):
@@ -62,6 +97,18 @@ def path(name):
 
 
 def prepare():
+    """The data of the wanted groups; the detect group reuses clip_rn50.pt when it exists (seeded: the same weights)."""
+    os.makedirs(args.data, exist_ok=True)
+    if any(wanted(g) for g in GROUPS if g != "detect"):
+        prepare_base()
+    if wanted("detect"):
+        if not os.path.exists(path("clip_rn50.pt")):
+            prepare_clip()
+        prepare_detect()
+    print(f"wrote {', '.join(path(f) for f in needed_files())}", file=sys.stderr)
+
+
+def prepare_base():
     """torchvision's ResNet-50 with seeded init; batch-norm statistics randomized so BN is no identity."""
     torch.manual_seed(0)
     model = torchvision.models.resnet50()
@@ -84,7 +131,6 @@ def prepare():
     torch.save(inputs, path("inputs.pt"))
     torch.save(outputs, path("outputs.pt"))
     prepare_clip()
-    print(f"wrote {', '.join(path(f) for f in FILES)}", file=sys.stderr)
 
 
 def rn50_clip():
@@ -135,6 +181,127 @@ def region_features(clip, image, boxes):
     return v.attnpool(v.layer4(pooled))
 
 
+def load_clip():
+    clip = rn50_clip()
+    clip.load_state_dict(torch.load(path("clip_rn50.pt")))
+    return clip.eval()
+
+
+def load_rpn():
+    from rpn_reference import ProposalNetwork
+    rpn = ProposalNetwork("Fpn")
+    rpn.load_state_dict(torch.load(path("detect_rpn.pth"))["model"])
+    return rpn.eval()
+
+
+def prepare_detect():
+    """A random R50-FPN RPN with rpn_lvis_866.pth's shapes (norms calibrated on the image, head scaled, as
+    gen_rpn.py's real-size check), clip_big.jpg resized to 800x1216, 1203 random unit-norm concepts, and
+    the reference pipeline's proposals and detections."""
+    import numpy as np
+    from PIL import Image
+    import detect_reference
+    from gen_rpn import randomize
+    from rpn_reference import ProposalNetwork
+    h, w = SIZES["800"]
+    picture = os.path.join(HERE, "..", "..", "tests", "fixtures", "images", "clip_big.jpg")
+    image = torch.from_numpy(np.asarray(Image.open(picture).convert("RGB").resize((w, h), Image.BILINEAR)).copy())
+    torch.manual_seed(5)
+    rpn = ProposalNetwork("Fpn")
+    randomize(rpn, [image], 55)
+    rpn.eval()
+    torch.save({"model": rpn.state_dict()}, path("detect_rpn.pth"))
+    concepts = F.normalize(torch.randn(1203, 1024, generator=torch.Generator().manual_seed(6)), dim=1)
+    clip = load_clip()
+    trace = {}
+    with torch.inference_mode():
+        boxes, scores, classes = detect_reference.detect(clip, rpn, concepts, image, trace=trace)
+    torch.save({"image": image, "concepts": concepts, "proposal_boxes": trace["proposal_boxes"],
+                "proposal_logits": trace["proposal_logits"], "det_boxes": boxes, "det_scores": scores,
+                "det_classes": classes}, path("detect_io.pt"))
+    print(f"detect reference: {len(trace['proposal_logits'])} proposals "
+          f"({int((trace['proposal_logits'] < 0).sum())} with a negative logit), {len(scores)} detections "
+          f"in {len(classes.unique())} classes, scores {scores.min():.3f}..{scores.max():.3f}", file=sys.stderr)
+
+
+DETECT_STAGES = ("prepare", "rpn", "regions", "classify")
+
+
+def detect_cases(quick):
+    """detect_image (whole passes) and detect_<stage> (staged passes), as DetectCases.cs; and the parity."""
+    import detect_reference
+    clip, rpn = load_clip(), load_rpn()
+    io = torch.load(path("detect_io.pt"))
+    image, concepts = io["image"], io["concepts"]
+
+    def run(stages=None, trace=None):
+        return detect_reference.detect(clip, rpn, concepts, image, stages=stages, trace=trace)
+
+    first = run()  # the warm-up, and this process's determinism check
+    whole_repeats, staged_repeats = (1, 1) if quick else (3, 2)
+    ms, faults, cpu = [], [], []
+    for _ in range(whole_repeats):
+        f0, c0 = minor_faults(), time.process_time()
+        t0 = time.perf_counter()
+        run()  # the detections are freed before the clock stops, as in C#
+        ms.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
+        faults.append(minor_faults() - f0)
+    staged = {s: [] for s in DETECT_STAGES}
+    trace = {}
+    for r in range(staged_repeats):
+        stages = {}
+        run(stages=stages, trace=trace if r == 0 else None)
+        for s in DETECT_STAGES:
+            staged[s].append(stages[s] * 1e3)
+    whole = case("detect_image", "ms", ms, faults)
+    whole["cpu_ms"] = cpu  # CPU time of the process over each pass (all threads)
+    cases = [whole] + [case(f"detect_{s}", "ms", staged[s]) for s in DETECT_STAGES]
+    return cases, detect_parity(io, trace, first)
+
+
+def match(expected, actual, box_tol, score_tol):
+    """DetectParity.Match of DetectCases.cs: greedy, in reference order, the same rank tried first; each
+    (boxes [N, 4], scores [N], classes [N]) row of `expected` paired with an unused row of `actual` of the
+    same class, box within box_tol and score within score_tol(score). (matched, max box diff, max score diff)."""
+    (eb, es, ec), (ab, as_, ac) = expected, actual
+    used = torch.zeros(len(as_), dtype=torch.bool)
+    matched, max_box, max_score = 0, 0.0, 0.0
+    for i in range(len(es)):
+        box = (ab - eb[i]).abs().amax(1) if len(as_) else torch.zeros(0)
+        score = (as_.double() - float(es[i])).abs()
+        ok = (~used) & (ac == ec[i]) & (box <= box_tol) & (score <= score_tol(float(es[i])))
+        if not ok.any():
+            continue
+        j = i if i < len(as_) and ok[i] else int(ok.nonzero()[0, 0])
+        used[j] = True
+        matched += 1
+        max_box, max_score = max(max_box, box[j].item()), max(max_score, score[j].item())
+    return matched, (max_box if matched else None), (max_score if matched else None)
+
+
+def detect_parity(io, trace, detections, top=100):
+    """DetectParity.Compare of DetectCases.cs: proposals (logit within 1e-4) and the reference's top
+    detections (same class, score within 1e-4, relative above 1) matched, boxes within 1e-4 of the extent."""
+    box_tol = 1e-4 * max(io["image"].shape[:2])
+    ref_logits, logits = io["proposal_logits"], trace["proposal_logits"]
+    no_class = lambda n: torch.zeros(n, dtype=torch.long)  # noqa: E731
+    p_matched, p_box, p_logit = match((io["proposal_boxes"], ref_logits, no_class(len(ref_logits))),
+                                      (trace["proposal_boxes"], logits, no_class(len(logits))), box_tol, lambda s: 1e-4)
+    boxes, scores, classes = detections
+    ref_scores = io["det_scores"]
+    compared = min(top, len(ref_scores))
+    matched, box, score = match((io["det_boxes"][:compared], ref_scores[:compared], io["det_classes"][:compared]),
+                                (boxes, scores, classes), box_tol, lambda s: 1e-4 * max(1.0, abs(s)))
+    return {
+        "proposals_reference": len(ref_logits), "proposals": len(logits), "proposals_matched": p_matched,
+        "proposal_box_max_diff": p_box, "proposal_logit_max_diff": p_logit,
+        "detections_reference": len(ref_scores), "detections": len(scores), "compared": compared, "matched": matched,
+        "box_max_diff": box, "score_max_diff": score,
+        "max_score_reference": ref_scores.max().item() if len(ref_scores) else 0.0,
+    }
+
+
 def crop_then_clip(clip, image, boxes):
     crops = []
     for x1, y1, x2, y2 in boxes.round().long().tolist():
@@ -145,9 +312,7 @@ def crop_then_clip(clip, image, boxes):
 
 
 def region_cases(quick, parity):
-    clip = rn50_clip()
-    clip.load_state_dict(torch.load(path("clip_rn50.pt")))
-    clip.eval()
+    clip = load_clip()
     io = torch.load(path("regions_io.pt"))
     image, boxes = io["image"], io["boxes"]
     got = region_features(clip, image, boxes)
@@ -174,9 +339,7 @@ def time_calls(fn, repeats, warmup):
 
 
 def clip_cases(quick, parity):
-    clip = rn50_clip()
-    clip.load_state_dict(torch.load(path("clip_rn50.pt")))
-    clip.eval()
+    clip = load_clip()
     io = torch.load(path("clip_io.pt"))
     images32, text = io["images"], io["text"]
     images1 = images32[:1]
@@ -234,19 +397,17 @@ def case(name, unit, samples, faults=None):
 
 
 def main():
-    if args.prepare_only or not all(os.path.exists(path(f)) for f in FILES):
+    if args.prepare_only or not all(os.path.exists(path(f)) for f in needed_files()):
         prepare()
         if args.prepare_only:
             return
     torch.set_num_threads(args.threads)
-    model, inputs, expected = load()
+    # The ResNet weights are loaded only when timed, so the peak memory of a detect-only run is the detector's.
+    model, inputs, expected = load() if wanted("resnet") else (None, None, None)
 
     calls = 20_000 if args.quick else 100_000
     small_repeats = 3 if args.quick else 7
-    cases, parity = [], {}
-
-    def wanted(group):
-        return args.only is None or args.only == group
+    cases, parity, detect_parity_result = [], {}, None
 
     with torch.inference_mode():
         if wanted("resnet"):
@@ -270,6 +431,9 @@ def main():
             cases.extend(clip_cases(args.quick, parity))
         if wanted("regions"):
             cases.extend(region_cases(args.quick, parity))
+        if wanted("detect"):
+            detect, detect_parity_result = detect_cases(args.quick)
+            cases.extend(detect)
 
     result = {
         "side": "pytorch",
@@ -280,7 +444,10 @@ def main():
         "python": sys.version.split()[0],
         "parity": parity,
         "cases": cases,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # ru_maxrss is in KiB on Linux
     }
+    if detect_parity_result is not None:
+        result["detect_parity"] = detect_parity_result
     text = json.dumps(result, indent=2)
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

@@ -11,13 +11,13 @@ using Spectre.Console;
 namespace RegionClip.Cli.Commands;
 
 /// <summary>
-/// Zero-shot detection with regions from an offline RPN (--rpn), given boxes (--boxes) or every
-/// image's ground-truth boxes (--gt, the paper's "GT boxes" protocol). Writes COCO results JSON,
-/// pictures and a gallery.
+/// Zero-shot detection with regions from an offline RPN (--rpn), precomputed proposals with optional
+/// objectness (--proposals), given boxes (--boxes) or every image's ground-truth boxes (--gt, the
+/// paper's "GT boxes" protocol). Writes COCO results JSON, pictures and a gallery.
 /// </summary>
 internal static class DetectCommand
 {
-    private sealed record Job(string Path, long ImageId, IReadOnlyList<Box>? Boxes);
+    private sealed record Job(string Path, long ImageId, IReadOnlyList<Box>? Boxes, float[]? Objectness = null);
 
     internal static Command Create()
     {
@@ -27,7 +27,8 @@ internal static class DetectCommand
         var boxes = new Option<string?>("--boxes") { Description = "JSON of regions: a list of [x1, y1, x2, y2] for every image, or {\"file.jpg\": [[…]], …}" };
         var gt = new Option<string?>("--gt") { Description = "COCO/LVIS instances JSON: detect among each image's non-crowd ground-truth boxes" };
         var rpn = new Option<string?>("--rpn") { Description = "Offline RPN checkpoint (rpn_lvis_866.pth, rpn_coco_48.pth, …): regions are its proposals (NMS 0.9, 1000 per image)" };
-        var fusion = new Option<ScoreFusion>("--fusion") { Description = "With --rpn: combine class probability p and objectness o as the reference does, sqrt(p·o) on the raw logit (Reference), as sqrt(p·sigmoid(o)) (Sigmoid), or not at all (None)", DefaultValueFactory = _ => ScoreFusion.Reference };
+        var proposals = new Option<string?>("--proposals") { Description = ProposalsFile.FormatHelp };
+        var fusion = new Option<ScoreFusion>("--fusion") { Description = "With --rpn or --proposals with scores: combine class probability p and objectness o as the reference does, sqrt(p·o) on the raw logit (Reference), as sqrt(p·sigmoid(o)) (Sigmoid), or not at all (None)", DefaultValueFactory = _ => ScoreFusion.Reference };
         var imageRoot = new Option<string?>("--image-root") { Description = "Folder of the --gt images (default: the JSON's folder)" };
         var score = new Option<double?>("--score-threshold") { Description = "Keep (region, class) pairs scoring above this (default: 0.02; --gt: 0.001 COCO, 0.0001 LVIS)" };
         var nms = new Option<double?>("--nms-threshold") { Description = "Per-class NMS IoU threshold (default: 0.3; --gt: 0.5)" };
@@ -36,17 +37,21 @@ internal static class DetectCommand
         var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 2 };
         var drawThreshold = new Option<double>("--draw-threshold") { Description = "Pictures show detections scoring above this (at most 25 per image)", DefaultValueFactory = _ => 0.05 };
         var output = new Option<string?>("--out") { Description = "Folder for results.json (COCO results), detections.json, one SVG picture per image and an index.html gallery; default: results JSON on stdout" };
-        var images = new Argument<string[]>("IMAGES") { Description = "JPEG/PNG files or folders (with --rpn or --boxes)", Arity = ArgumentArity.ZeroOrMore };
-        var cmd = new Command("detect", "Zero-shot detection of any vocabulary, with regions from an RPN (--rpn), given boxes (--boxes) or ground-truth boxes (--gt)")
+        var images = new Argument<string[]>("IMAGES") { Description = "JPEG/PNG files or folders (with --rpn, --proposals or --boxes)", Arity = ArgumentArity.ZeroOrMore };
+        var cmd = new Command("detect", "Zero-shot detection of any vocabulary, with regions from an RPN (--rpn), precomputed proposals (--proposals), given boxes (--boxes) or ground-truth boxes (--gt)")
         {
-            model, rpn, boxes, gt, imageRoot, fusion, score, nms, topK, softNms, batch, drawThreshold, output, images,
+            model, rpn, proposals, boxes, gt, imageRoot, fusion, score, nms, topK, softNms, batch, drawThreshold, output, images,
         };
         foreach (var o in resize.All().Concat(vocabulary.All())) cmd.Options.Add(o);
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
-            var (rpnPath, boxesPath, gtPath) = (pr.GetValue(rpn), pr.GetValue(boxes), pr.GetValue(gt));
-            if (new[] { rpnPath, boxesPath, gtPath }.Count(p => p is not null) != 1)
-                throw new ArgumentException("give the regions with exactly one of --rpn, --boxes or --gt");
+            var (rpnPath, proposalsPath, boxesPath, gtPath) = (pr.GetValue(rpn), pr.GetValue(proposals), pr.GetValue(boxes), pr.GetValue(gt));
+            if (new[] { rpnPath, proposalsPath, boxesPath, gtPath }.Count(p => p is not null) != 1)
+                throw new ArgumentException("give the regions with exactly one of --rpn, --proposals, --boxes or --gt");
+            // Read before the model loads, so a bad file fails at once.
+            var proposalsFile = proposalsPath is null ? null : ProposalsFile.Read(proposalsPath);
+            if (proposalsFile is { HasScores: false } && pr.GetResult(fusion) is { Implicit: false } && pr.GetValue(fusion) != ScoreFusion.None)
+                throw new ArgumentException($"--fusion {pr.GetValue(fusion)} needs objectness scores, and '{proposalsPath}' has none (\"scores\" lists or \"score\" fields)");
             if (pr.GetValue(batch) < 1) throw new ArgumentException("--batch must be at least 1");
             using var regionClip = RegionClipModel.Load(pr.GetValue(model)!);
             using var proposer = rpnPath is null ? null : ProposalNetwork.Load(rpnPath);
@@ -57,11 +62,20 @@ internal static class DetectCommand
             if (dataset is null)
             {
                 var files = ImageFiles.Expand(pr.GetValue(images) ?? []);
-                var file = boxesPath is null ? null : BoxesFile.Read(boxesPath);
-                jobs = files.Select((f, i) => new Job(f, i + 1, file?.For(f))).ToList();
+                if (proposalsFile is not null)
+                {
+                    var assigned = proposalsFile.Assign(files);
+                    jobs = files.Select((f, i) => new Job(f, i + 1, assigned[i].Boxes, assigned[i].Scores)).ToList();
+                }
+                else
+                {
+                    var file = boxesPath is null ? null : BoxesFile.Read(boxesPath);
+                    jobs = files.Select((f, i) => new Job(f, i + 1, file?.For(f))).ToList();
+                }
                 pool = vocabulary.Build(pr, regionClip) ?? throw new ArgumentException("name the vocabulary with --classes, --vocab-file, --categories or --concepts");
-                // RPN mode as the custom-image config: fused ranking, pre-fusion probabilities reported.
-                preset = proposer is null ? DetectionOptions.CustomImages
+                // RPN mode (and scored proposals) as the custom-image config: fused ranking, pre-fusion probabilities reported.
+                var fused = proposer is not null || proposalsFile is { HasScores: true };
+                preset = !fused ? DetectionOptions.CustomImages
                     : DetectionOptions.CustomImages with { Fusion = pr.GetValue(fusion), ReportUnfusedScores = pr.GetValue(fusion) == ScoreFusion.Reference };
             }
             else
@@ -128,7 +142,8 @@ internal static class DetectCommand
                     using var scope = torch.NewDisposeScope();
                     var dets = detector.Proposer is not null
                         ? detector.Detect(batch.Select(b => b.Image).ToList())
-                        : detector.DetectInBoxes(batch.Select(b => b.Image).ToList(), batch.Select(b => Box.ToTensor(b.Job.Boxes!)).ToList());
+                        : detector.DetectInBoxes(batch.Select(b => b.Image).ToList(), batch.Select(b => Box.ToTensor(b.Job.Boxes!)).ToList(),
+                            batch.All(b => b.Job.Objectness is not null) ? batch.Select(b => torch.tensor(b.Job.Objectness!)).ToList() : null);
                     for (int i = 0; i < batch.Count; i++)
                     {
                         results.Add(new ImageResult(batch[i].Job, batch[i].Image.OriginalWidth, batch[i].Image.OriginalHeight, dets[i]));

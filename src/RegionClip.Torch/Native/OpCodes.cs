@@ -13,6 +13,7 @@ internal enum BinaryOp
 {
     Add, Sub, Mul, Div, FloorDiv, TruncDiv, Pow, Remainder, Fmod, Maximum, Minimum, Atan2, Eq, Ne, Lt, Le, Gt, Ge,
     LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor, Matmul, Mm, Bmm, Outer, RSub, RDiv, RPow,
+    BmmAcrossBatch,
 }
 
 internal enum ReduceOp

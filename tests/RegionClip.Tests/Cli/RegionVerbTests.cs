@@ -222,6 +222,6 @@ public sealed class RegionVerbTests : TorchTest
 
         (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", concepts, "--rpn", Paths.Fixture("rpn", "rpn_c4.pth"), "--boxes", concepts, images[0]]);
         Assert.Equal(1, code);
-        Assert.Contains("exactly one of --rpn, --boxes or --gt", stderr);
+        Assert.Contains("exactly one of --rpn, --proposals, --boxes or --gt", stderr);
     }
 }

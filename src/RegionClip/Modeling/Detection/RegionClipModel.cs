@@ -122,40 +122,66 @@ public sealed partial class RegionClipModel : IDisposable
 
         using var guard = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
-        var perImage = new Tensor[images.Count];
-        foreach (var group in Enumerable.Range(0, images.Count).GroupBy(i => (images[i].Height, images[i].Width)))
+        FoldedResNet? folded = null;   // made on first use: an empty box list needs no weights
+        try
         {
-            var members = group.ToArray();
-            if (members.All(i => inputBoxes[i].size(0) == 0))
+            var perImage = new Tensor[images.Count];
+            foreach (var group in Enumerable.Range(0, images.Count).GroupBy(i => (images[i].Height, images[i].Width)))
             {
-                foreach (var i in members) perImage[i] = torch.zeros(0, EmbedDim);
-                continue;
+                var members = group.ToArray();
+                if (members.All(i => inputBoxes[i].size(0) == 0))
+                {
+                    foreach (var i in members) perImage[i] = torch.zeros(0, EmbedDim);
+                    continue;
+                }
+                folded ??= FoldedResNet.TryCreate(Visual, Config.VisionLayers);
+                Tensor res4;
+                using (var batch = torch.stack(members.Select(i => images[i].Pixels).ToArray()))
+                    res4 = folded?.Res4(batch) ?? Backbone(batch);
+                var rois = torch.cat(members.Select((img, j) => WithBatchIndex(inputBoxes[img], j)).ToArray());
+                var embeddings = HeadInChunks(res4, rois, folded);
+                res4.Dispose();
+                long offset = 0;
+                foreach (var i in members)
+                {
+                    var k = inputBoxes[i].size(0);
+                    perImage[i] = embeddings.narrow(0, offset, k);
+                    offset += k;
+                }
             }
-            var res4 = Backbone(torch.stack(members.Select(i => images[i].Pixels).ToArray()));
-            var rois = torch.cat(members.Select((img, j) => WithBatchIndex(inputBoxes[img], j)).ToArray());
-            var embeddings = HeadInChunks(res4, rois);
-            long offset = 0;
-            foreach (var i in members)
-            {
-                var k = inputBoxes[i].size(0);
-                perImage[i] = embeddings.narrow(0, offset, k);
-                offset += k;
-            }
+            return torch.cat(perImage).MoveToOuterScope();
         }
-        return torch.cat(perImage).MoveToOuterScope();
+        finally
+        {
+            folded?.Dispose();
+        }
     }
 
     /// <summary>One image's regions ([K, 4] in its resized-input pixels) → [K, EmbedDim].</summary>
     public Tensor EncodeRegions(DetectionImage image, Tensor inputBoxes) => EncodeRegions([image], [inputBoxes]);
 
-    private Tensor HeadInChunks(Tensor res4, Tensor rois)
+    private Tensor HeadInChunks(Tensor res4, Tensor rois, FoldedResNet? folded)
     {
         var total = rois.size(0);
-        if (total <= RegionBatchSize) return RegionHead(res4, rois);
+        if (total <= RegionBatchSize) return InferenceHead(res4, rois, folded);
         var parts = new List<Tensor>();
         for (long start = 0; start < total; start += RegionBatchSize)
-            parts.Add(RegionHead(res4, rois.narrow(0, start, Math.Min(RegionBatchSize, total - start))));
+            parts.Add(InferenceHead(res4, rois.narrow(0, start, Math.Min(RegionBatchSize, total - start)), folded));
         return torch.cat(parts);
+    }
+
+    /// <summary>
+    /// <see cref="RegionHead"/> for inference: res5 with batch norms folded (<see cref="FoldedResNet"/>,
+    /// when given), the attention pooling with its query folded into the projections
+    /// (<see cref="FoldedAttentionPool"/>), the pooled and res5 maps freed as soon as used.
+    /// </summary>
+    private Tensor InferenceHead(Tensor res4, Tensor rois, FoldedResNet? folded)
+    {
+        Tensor res5;
+        using (var pooled = ops.roi_align(res4, rois, PoolerResolution, Res4Scale, sampling_ratio: 0, aligned: true))
+            res5 = folded?.Layer4(pooled) ?? Visual.Layer4.forward(pooled);
+        using (res5)
+            return FoldedAttentionPool.Forward(Visual.AttnPool, Config.VisionHeads, res5);
     }
 
     private static Tensor WithBatchIndex(Tensor boxes, int index)

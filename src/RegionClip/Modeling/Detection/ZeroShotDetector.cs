@@ -63,8 +63,24 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
     public IReadOnlyList<Detection> DetectInBoxes(DetectionImage image, Tensor boxes) => DetectInBoxes([image], [boxes])[0];
 
     /// <summary>Many images at once (see <see cref="RegionClipModel.EncodeRegions(IReadOnlyList{DetectionImage}, IReadOnlyList{Tensor})"/>).</summary>
-    public IReadOnlyList<IReadOnlyList<Detection>> DetectInBoxes(IReadOnlyList<DetectionImage> images, IReadOnlyList<Tensor> boxes)
+    public IReadOnlyList<IReadOnlyList<Detection>> DetectInBoxes(IReadOnlyList<DetectionImage> images, IReadOnlyList<Tensor> boxes) =>
+        DetectInBoxes(images, boxes, null);
+
+    /// <summary>
+    /// Precomputed proposals: boxes [Ki, 4] in original pixels with their objectness [Ki] (e.g. an RPN's
+    /// raw logits exported from detectron2), fused with the class probabilities as <see cref="Options"/>
+    /// says, as in RPN mode. Without objectness (null) this is <see cref="DetectInBoxes(IReadOnlyList{DetectionImage}, IReadOnlyList{Tensor})"/>.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> DetectInBoxes(IReadOnlyList<DetectionImage> images, IReadOnlyList<Tensor> boxes, IReadOnlyList<Tensor>? objectness)
     {
+        if (objectness is not null)
+        {
+            if (objectness.Count != boxes.Count || images.Count != boxes.Count)
+                throw new ArgumentException($"{images.Count} image(s), {boxes.Count} box list(s) and {objectness.Count} objectness list(s)");
+            for (int i = 0; i < boxes.Count; i++)
+                if (objectness[i].ndim != 1 || objectness[i].size(0) != boxes[i].size(0))
+                    throw new ArgumentException($"{images[i].Source ?? $"image #{i}"}: objectness must be one score per box ([{boxes[i].size(0)}]), got [{string.Join(", ", objectness[i].shape)}]");
+        }
         CheckDims();
         using var scope = torch.NewDisposeScope();
         var features = Model.ExtractRegionFeatures(images, boxes);
@@ -74,7 +90,7 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
             var img = images[i];
             var input = img.ToInput(RegionBoxes.ValidateAndClip(boxes[i], img.OriginalHeight, img.OriginalWidth, img.Source ?? $"image #{i}"));
             var probs = RegionClassifier.Probabilities(features[i], Concepts.Embeddings);
-            using var kept = Postprocess.Run(input, probs, null, img.Height, img.Width, Options);
+            using var kept = Postprocess.Run(input, probs, objectness?[i], img.Height, img.Width, Options);
             result[i] = ToDetections(img, kept);
         }
         return result;
