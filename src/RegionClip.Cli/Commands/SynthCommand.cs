@@ -18,10 +18,11 @@ internal static class SynthCommand
         var single = new Option<double?>("--single-fraction") { Description = "Fraction of images with exactly one object, flagged \"single_object\" (default 0.25 for val, 0 for train)" };
         var captions = new Option<int>("--captions") { Description = "Captions per image", DefaultValueFactory = _ => 2 };
         var png = new Option<double>("--png-fraction") { Description = "Fraction of images written as PNG (the rest JPEG)", DefaultValueFactory = _ => 0.15 };
+        var categories = new Option<WorldCategorySet>("--categories") { Description = "Categories the scenes show: All, Base (novel objects never appear, e.g. to train an RPN that never saw them) or Novel; the JSON lists all and the split", DefaultValueFactory = _ => WorldCategorySet.All };
         var report = new Option<string?>("--report") { Description = "Write the JSON summary to this file instead of stdout" };
         var cmd = new Command("synth", "Generate a synthetic world: JPEG/PNG scenes, COCO instances and captions JSON, base/novel split, BPE merges")
         {
-            output, images, seed, size, split, single, captions, png, report,
+            output, images, seed, size, split, single, captions, png, categories, report,
         };
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
@@ -36,6 +37,7 @@ internal static class SynthCommand
                 SingleObjectFraction = pr.GetValue(single),
                 CaptionsPerImage = pr.GetValue(captions),
                 PngFraction = pr.GetValue(png),
+                Categories = pr.GetValue(categories),
             };
             var dir = pr.GetValue(output)!;
             var s = CliProgress.Run($"rendering {options.Images} {options.Split} images", options.Images, p => WorldWriter.Write(dir, options, p));
@@ -44,13 +46,15 @@ internal static class SynthCommand
             table.AddRow("images", $"{s.Images} ({s.PngImages} PNG, {s.Images - s.PngImages} JPEG; {s.SingleObjectImages} single-object)");
             table.AddRow("boxes", $"{s.Annotations} ({s.RemovedObjects} objects removed as mostly hidden)");
             table.AddRow("captions", s.Captions.ToString(CultureInfo.InvariantCulture));
-            table.AddRow("categories", $"{WorldCategories.All.Count} ({WorldCategories.Base.Count()} base, {WorldCategories.Novel.Count()} novel)");
+            table.AddRow("categories", $"{WorldCategories.All.Count} ({WorldCategories.Base.Count()} base, {WorldCategories.Novel.Count()} novel)"
+                + (options.Categories == WorldCategorySet.All ? "" : $"; scenes show {options.Categories.ToString().ToLowerInvariant()} only"));
             table.AddRow("speed", $"{s.ImagesPerSecond:F1} images/s ({s.Seconds:F2} s)");
             CliOutput.Human.Write(table);
             CliOutput.WriteJson(new
             {
                 directory = s.Directory,
                 split = s.Split,
+                categoriesDrawn = options.Categories.ToString().ToLowerInvariant(),
                 seed = options.Seed,
                 width,
                 height,

@@ -78,6 +78,7 @@ internal static class CocoJson
         w.WriteNumber("width", options.Width);
         w.WriteNumber("height", options.Height);
         w.WriteNumber("single_object_fraction", options.ResolvedSingleObjectFraction);
+        if (options.Categories != WorldCategorySet.All) w.WriteString("categories_drawn", options.Categories.ToString().ToLowerInvariant());
         w.WriteEndObject();
     }
 

@@ -8,6 +8,9 @@ namespace RegionClip.Synthetic;
 public sealed record SceneOptions(int Width = 640, int Height = 480, int MinObjects = 2, int MaxObjects = 7,
     double MinSizeFraction = 0.025, double MaxSizeFraction = 0.3)
 {
+    /// <summary>Indices into <see cref="WorldCategories.All"/> that objects are drawn from (null: all, uniformly).</summary>
+    public IReadOnlyList<int>? Categories { get; init; }
+
     internal void Validate()
     {
         if (Width < 32 || Height < 32 || Width > 8192 || Height > 8192)
@@ -16,6 +19,8 @@ public sealed record SceneOptions(int Width = 640, int Height = 480, int MinObje
             throw new ArgumentOutOfRangeException(nameof(MinObjects), $"objects per image must satisfy 1 <= min <= max, got {MinObjects}..{MaxObjects}");
         if (MinSizeFraction <= 0 || MaxSizeFraction < MinSizeFraction || MaxSizeFraction > 0.5)
             throw new ArgumentOutOfRangeException(nameof(MinSizeFraction), $"object size fractions must satisfy 0 < min <= max <= 0.5, got {MinSizeFraction}..{MaxSizeFraction}");
+        if (Categories is { } c && (c.Count == 0 || c.Any(i => i < 0 || i >= WorldCategories.All.Count)))
+            throw new ArgumentOutOfRangeException(nameof(Categories), $"scene categories must be a non-empty list of indices in 0..{WorldCategories.All.Count - 1}");
     }
 }
 
@@ -35,7 +40,7 @@ public static class SceneGenerator
         var objects = new List<(SceneObject obj, double depth)>();
         for (int i = 0; i < count; i++)
         {
-            int category = rng.NextInt(WorldCategories.All.Count);
+            int category = options.Categories is { } allowed ? allowed[rng.NextInt(allowed.Count)] : rng.NextInt(WorldCategories.All.Count);
             var style = ObjectStyle.Sample(rng);
             var rotation = rng.Uniform(-1, 1) * WorldCategories.All[category].MaxRotationDegrees;
             var aspect = rng.Uniform(0.85, 1.18);

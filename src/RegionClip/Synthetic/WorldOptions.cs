@@ -1,5 +1,14 @@
 namespace RegionClip.Synthetic;
 
+/// <summary>Which categories a world's scenes show; the JSON always lists all of them and the split.</summary>
+public enum WorldCategorySet
+{
+    All,
+    /// <summary>Base categories only: a training world in which novel objects never appear, not even as background.</summary>
+    Base,
+    Novel,
+}
+
 /// <summary>What <see cref="WorldWriter"/> generates; every field has the demo's default.</summary>
 public sealed record WorldOptions
 {
@@ -17,12 +26,25 @@ public sealed record WorldOptions
     public int JpegQuality { get; init; } = 90;
     public int MinObjects { get; init; } = 2;
     public int MaxObjects { get; init; } = 7;
+    public WorldCategorySet Categories { get; init; } = WorldCategorySet.All;
     /// <summary>Images rendered at once (default: all cores). Output does not depend on it.</summary>
     public int? Parallelism { get; init; }
 
     public double ResolvedSingleObjectFraction => SingleObjectFraction ?? (Split == "val" ? 0.25 : 0);
 
-    public SceneOptions Scene => new(Width, Height, MinObjects, MaxObjects);
+    public SceneOptions Scene => new(Width, Height, MinObjects, MaxObjects)
+    {
+        Categories = Categories switch
+        {
+            WorldCategorySet.All => null,
+            WorldCategorySet.Base => Indices(c => !c.IsNovel),
+            WorldCategorySet.Novel => Indices(c => c.IsNovel),
+            _ => throw new ArgumentOutOfRangeException(nameof(Categories), Categories, "categories must be all, base or novel"),
+        },
+    };
+
+    private static int[] Indices(Func<Category, bool> keep) =>
+        Enumerable.Range(0, WorldCategories.All.Count).Where(i => keep(WorldCategories.All[i])).ToArray();
 
     internal void Validate()
     {

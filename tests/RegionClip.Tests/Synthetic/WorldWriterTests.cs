@@ -114,6 +114,23 @@ public sealed class WorldWriterTests : TorchTest
         }
     }
 
+    [Theory]
+    [InlineData(WorldCategorySet.Base)]
+    [InlineData(WorldCategorySet.Novel)]
+    public void ARestrictedWorldDrawsOnlyItsCategoriesAndStillListsThemAll(WorldCategorySet set)
+    {
+        using var dir = Paths.TempDir();
+        WorldWriter.Write(dir.FullName, Small(3) with { Images = 30, Categories = set });
+        using var instances = JsonDocument.Parse(File.ReadAllBytes(dir.File("instances_train.json")));
+        var root = instances.RootElement;
+        Assert.Equal(WorldCategories.All.Count, root.GetProperty("categories").GetArrayLength());
+        Assert.Equal(set.ToString().ToLowerInvariant(), root.GetProperty("info").GetProperty("categories_drawn").GetString());
+        var wanted = (set == WorldCategorySet.Novel ? WorldCategories.Novel : WorldCategories.Base).Select(c => c.Id).ToHashSet();
+        var drawn = root.GetProperty("annotations").EnumerateArray().Select(a => a.GetProperty("category_id").GetInt32()).ToHashSet();
+        Assert.True(drawn.Count > wanted.Count / 2, $"30 images should show most of the {wanted.Count} categories, got {drawn.Count}");
+        Assert.Subset(wanted, drawn);
+    }
+
     [Fact]
     public void BadOptionsAreRefusedWithTheirNames()
     {
