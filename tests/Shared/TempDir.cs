@@ -13,6 +13,14 @@ public sealed class TempDir : IDisposable
     public string FullName { get; }
     public string File(string name) => Path.Combine(FullName, name);
 
+    /// <summary>Writes <paramref name="value"/> as JSON to the file <paramref name="name"/> here; returns its path.</summary>
+    public string WriteJson(string name, object value)
+    {
+        var path = File(name);
+        System.IO.File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(value));
+        return path;
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(FullName, recursive: true); } catch (IOException) { }

@@ -32,21 +32,6 @@ public sealed class ProposalsVerbTests : TorchTest
         base.Dispose();
     }
 
-    private string ConceptFile(TempDir dir)
-    {
-        var path = dir.File("concepts.pth");
-        using var pool = ConceptPool.FromEmbeddings(_ref["concepts"].clone(), _ref.Names);
-        pool.Save(path);
-        return path;
-    }
-
-    private static string Json(TempDir dir, string name, object value)
-    {
-        var path = dir.File(name);
-        File.WriteAllText(path, JsonSerializer.Serialize(value));
-        return path;
-    }
-
     private string Image(TempDir dir, string name = "a.jpg")
     {
         var path = dir.File(name);
@@ -58,7 +43,7 @@ public sealed class ProposalsVerbTests : TorchTest
     private List<JsonElement> Detect(TempDir dir, string proposals, string[] images, params string[] extra)
     {
         var outDir = dir.File("out");
-        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--proposals", proposals,
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", _ref.SaveConcepts(dir), "--proposals", proposals,
             "--min-size", "96", "--max-size", "160", "--nms-threshold", "1", "--max-detections", "1000", "--out", outDir, .. extra, .. images]);
         Assert.True(code == 0, stderr);
         return CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "detections.json"))).GetProperty("images").EnumerateArray().ToList();
@@ -81,7 +66,7 @@ public sealed class ProposalsVerbTests : TorchTest
     public void ReferenceFusionRanksByTheRawLogitAndDropsNegativeObjectness()
     {
         using var dir = Paths.TempDir();
-        var proposals = Json(dir, "proposals.json", new Dictionary<string, object> { ["a.jpg"] = new { boxes = _ref.Cases[0].Boxes, scores = Objectness } });
+        var proposals = dir.WriteJson("proposals.json", new Dictionary<string, object> { ["a.jpg"] = new { boxes = _ref.Cases[0].Boxes, scores = Objectness } });
         var pairs = Pairs(Detect(dir, proposals, [Image(dir)])[0]);
 
         static double Fused(double p, double o) => Math.Sqrt(p * o);   // NaN for o < 0: never above the threshold
@@ -107,7 +92,7 @@ public sealed class ProposalsVerbTests : TorchTest
     public void SigmoidFusionReportsTheFusedScores()
     {
         using var dir = Paths.TempDir();
-        var proposals = Json(dir, "proposals.json", new Dictionary<string, object> { ["a.jpg"] = new { boxes = _ref.Cases[0].Boxes, scores = Objectness } });
+        var proposals = dir.WriteJson("proposals.json", new Dictionary<string, object> { ["a.jpg"] = new { boxes = _ref.Cases[0].Boxes, scores = Objectness } });
         var pairs = Pairs(Detect(dir, proposals, [Image(dir)], "--fusion", "Sigmoid")[0]);
 
         static double Fused(double p, double o) => Math.Sqrt(p / (1 + Math.Exp(-o)));
@@ -125,13 +110,13 @@ public sealed class ProposalsVerbTests : TorchTest
         using var dir = Paths.TempDir();
         string[] images = [Image(dir, "a.jpg"), Image(dir, "c.jpg")];
         var boxes = _ref.Cases[0].Boxes;
-        var map = Json(dir, "map.json", new Dictionary<string, object> { ["a.jpg"] = new { boxes, scores = Objectness }, ["c.jpg"] = new { boxes = Array.Empty<float[]>(), scores = Array.Empty<float>() } });
+        var map = dir.WriteJson("map.json", new Dictionary<string, object> { ["a.jpg"] = new { boxes, scores = Objectness }, ["c.jpg"] = new { boxes = Array.Empty<float[]>(), scores = Array.Empty<float>() } });
         // COCO results: [x, y, w, h]; the first image by id, the others by file name, in shuffled order.
         var records = boxes.Select((b, i) => (object)(i % 2 == 0
                 ? new { image_id = 1, bbox = new[] { b[0], b[1], b[2] - b[0], b[3] - b[1] }, score = Objectness[i], category_id = 1 }
                 : new { file_name = "a.jpg", bbox = new[] { b[0], b[1], b[2] - b[0], b[3] - b[1] }, score = Objectness[i], category_id = 1 }))
             .Reverse().ToList();
-        var list = Json(dir, "list.json", records);
+        var list = dir.WriteJson("list.json", records);
 
         var fromMap = Detect(dir, map, images);
         var fromList = Detect(dir, list, images);
@@ -150,12 +135,12 @@ public sealed class ProposalsVerbTests : TorchTest
     {
         using var dir = Paths.TempDir();
         var image = Image(dir);
-        var proposals = Json(dir, "proposals.json", _ref.Cases[0].Boxes);   // --boxes' shape: every image
+        var proposals = dir.WriteJson("proposals.json", _ref.Cases[0].Boxes);   // --boxes' shape: every image
         var pairs = Pairs(Detect(dir, proposals, [image])[0]);
         var expected = Enumerable.Range(0, Objectness.Length).SelectMany(r => Enumerable.Range(0, _k1 - 1).Where(k => P(r, k) > Threshold).Select(k => (r, _ref.Names[k]))).ToHashSet();
         Assert.Equal(expected, pairs.Select(d => (d.Region, d.Label)).ToHashSet());
 
-        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--proposals", proposals, "--fusion", "Sigmoid", image]);
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", _ref.SaveConcepts(dir), "--proposals", proposals, "--fusion", "Sigmoid", image]);
         Assert.Equal(1, code);
         Assert.Contains("needs objectness scores", stderr);
         Assert.Contains("proposals.json", stderr);
@@ -183,7 +168,7 @@ public sealed class ProposalsVerbTests : TorchTest
         var image = Image(dir);
         var proposals = dir.File("bad_proposals.json");
         File.WriteAllText(proposals, content);
-        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--proposals", proposals, image]);
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", _ref.SaveConcepts(dir), "--proposals", proposals, image]);
         Assert.Equal(1, code);
         Assert.Contains(expected, stderr);
         Assert.Contains("bad_proposals.json", stderr);

@@ -19,30 +19,14 @@ public sealed class RegionVerbTests : TorchTest
         base.Dispose();
     }
 
-    /// <summary>The reference concepts as an extract-concepts output (tensor + names beside it).</summary>
-    private string ConceptFile(TempDir dir)
-    {
-        var path = dir.File("concepts.pth");
-        using var pool = ConceptPool.FromEmbeddings(_ref["concepts"].clone(), _ref.Names);
-        pool.Save(path);
-        return path;
-    }
-
-    private static string Json(TempDir dir, string name, object value)
-    {
-        var path = dir.File(name);
-        File.WriteAllText(path, JsonSerializer.Serialize(value));
-        return path;
-    }
-
     [Fact]
     public void ExtractRegionsWritesEmbeddingsAndProbabilitiesPerBox()
     {
         using var dir = Paths.TempDir();
         var c = _ref.Cases[0];
-        var boxes = Json(dir, "boxes.json", c.Boxes);
+        var boxes = dir.WriteJson("boxes.json", c.Boxes);
         var (code, stdout, stderr) = CliRunner.Run(["extract-regions", "--model", Model, "--image", c.Path, "--boxes", boxes,
-            "--min-size", "96", "--max-size", "160", "--concepts", ConceptFile(dir)]);
+            "--min-size", "96", "--max-size", "160", "--concepts", _ref.SaveConcepts(dir)]);
         Assert.True(code == 0, stderr);
         var json = CliRunner.Json(stdout);
         Assert.Equal(_ref.Names, json.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!));
@@ -66,7 +50,7 @@ public sealed class RegionVerbTests : TorchTest
     public void ExtractRegionsWithoutVocabularyGivesOnlyEmbeddings()
     {
         using var dir = Paths.TempDir();
-        var boxes = Json(dir, "boxes.json", new[] { new[] { 1, 2, 30, 40 } });
+        var boxes = dir.WriteJson("boxes.json", new[] { new[] { 1, 2, 30, 40 } });
         var (code, stdout, stderr) = CliRunner.Run(["extract-regions", "--model", Model, "--image", _ref.Cases[0].Path, "--boxes", boxes]);
         Assert.True(code == 0, stderr);
         var region = CliRunner.Json(stdout).GetProperty("regions")[0];
@@ -98,9 +82,9 @@ public sealed class RegionVerbTests : TorchTest
         File.Copy(Paths.Fixture("images", "clip_big.jpg"), Path.Combine(images, "a.jpg"));
         File.Copy(Paths.Fixture("images", "not_an_image.jpg"), Path.Combine(images, "b.jpg"));
         File.Copy(Paths.Fixture("images", "clip_big.jpg"), Path.Combine(images, "c.jpg"));
-        var boxes = Json(dir, "boxes.json", _ref.Cases[0].Boxes);
+        var boxes = dir.WriteJson("boxes.json", _ref.Cases[0].Boxes);
         var outDir = dir.File("out");
-        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--boxes", boxes,
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", _ref.SaveConcepts(dir), "--boxes", boxes,
             "--min-size", "96", "--max-size", "160", "--score-threshold", "0.001", "--nms-threshold", "0.5", "--max-detections", "100", "--batch", "1", "--out", outDir, images]);
         Assert.True(code == 0, stderr);
         Assert.Contains("b.jpg", stderr);
@@ -133,7 +117,7 @@ public sealed class RegionVerbTests : TorchTest
         var c = _ref.Cases[0];
         File.Copy(c.Path, dir.File("img.jpg"));
         long[] ids = [3, 7, 9, 11, 20];
-        var gt = Json(dir, "gt.json", new
+        var gt = dir.WriteJson("gt.json", new
         {
             images = new[] { new { id = 42, file_name = "img.jpg", width = 160, height = 120 } },
             categories = ids.Select((id, k) => new { id, name = _ref.Names[k] }),
@@ -144,7 +128,7 @@ public sealed class RegionVerbTests : TorchTest
             }),
         });
         var outDir = dir.File("out");
-        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--gt", gt,
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", _ref.SaveConcepts(dir), "--gt", gt,
             "--min-size", "96", "--max-size", "160", "--out", outDir]);
         Assert.True(code == 0, stderr);
         var results = CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "results.json"))).EnumerateArray().ToList();
@@ -159,7 +143,7 @@ public sealed class RegionVerbTests : TorchTest
         Assert.True(evalCode == 0, evalErr);
         Assert.InRange(CliRunner.Json(evalOut).GetProperty("AP50").GetDouble(), 0.0, 1.0);
 
-        (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", ConceptFile(dir), "--gt", gt, "--classes", "zebra", "--out", outDir]);
+        (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", _ref.SaveConcepts(dir), "--gt", gt, "--classes", "zebra", "--out", outDir]);
         Assert.Equal(1, code);
         Assert.Contains("one vocabulary", stderr);
     }
@@ -191,7 +175,7 @@ public sealed class RegionVerbTests : TorchTest
         var vocab = Paths.RequireShared("data", "clip", "bpe_simple_vocab_16e6.txt.gz");
         using var dir = Paths.TempDir();
         var ckpt = TestCheckpoints.FullVocabularyTinyClip(dir.FullName);
-        var categories = Json(dir, "lvis_like.json", new
+        var categories = dir.WriteJson("lvis_like.json", new
         {
             images = Array.Empty<object>(), annotations = Array.Empty<object>(),
             categories = new object[] { new { id = 9, name = "hot_dog", frequency = "c" }, new { id = 2, name = "arctic_(type_of_shoe)", frequency = "r" } },
@@ -210,7 +194,7 @@ public sealed class RegionVerbTests : TorchTest
     {
         using var dir = Paths.TempDir();
         var outDir = dir.File("out");
-        var concepts = ConceptFile(dir);
+        var concepts = _ref.SaveConcepts(dir);
         string[] images = [_ref.Cases[0].Path, _ref.Cases[1].Path];
         var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", concepts, "--rpn", Paths.Fixture("rpn", "rpn_c4.pth"),
             "--min-size", "96", "--max-size", "160", "--out", outDir, .. images]);

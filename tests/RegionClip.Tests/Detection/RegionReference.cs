@@ -32,6 +32,15 @@ internal sealed class RegionReference : IDisposable
     internal IReadOnlyList<Case> Cases { get; }
     internal Tensor this[string key] => _tensors[key];
 
+    /// <summary>The reference concepts as an extract-concepts output (tensor + names beside it) in <paramref name="dir"/>; returns its path.</summary>
+    internal string SaveConcepts(TempDir dir)
+    {
+        var path = dir.File("concepts.pth");
+        using var pool = RegionClip.Text.ConceptPool.FromEmbeddings(this["concepts"].clone(), Names);
+        pool.Save(path);
+        return path;
+    }
+
     /// <summary>‖expected − actual‖ / ‖expected‖ in float64.</summary>
     internal static double RelativeError(Tensor expected, Tensor actual)
     {
