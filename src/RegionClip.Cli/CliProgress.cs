@@ -1,5 +1,4 @@
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace RegionClip.Cli;
 
@@ -14,7 +13,7 @@ internal static class CliProgress
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new TransferSpeedlessRateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                     new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1));
@@ -28,15 +27,5 @@ internal static class CliProgress
     private sealed class Progress(ProgressTask task) : IProgress<int>
     {
         public void Report(int value) => task.Value = value;
-    }
-
-    /// <summary>"12.3/s": items per second of the task so far.</summary>
-    private sealed class TransferSpeedlessRateColumn : ProgressColumn
-    {
-        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
-        {
-            var rate = task.Speed ?? 0;
-            return new Markup($"[grey]{task.Value:0}/{task.MaxValue:0} {rate:0.0}/s[/]");
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using RegionClip.Demo;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace RegionClip.Cli.Commands;
 
@@ -85,7 +84,7 @@ internal static class DemoCommand
                     task.MaxValue = Math.Max(p.Total, 1);
                     task.Value = p.Done;
                     task.Description = Markup.Escape(p.Detail is null ? p.Step : $"{p.Step} {p.Detail}");
-                    if (p.ItemsPerSecond is { } ips) task.State.Update<double>(RateColumn.Key, old => old <= 0 ? ips : 0.8 * old + 0.2 * ips);
+                    if (p.ItemsPerSecond is { } ips) RateColumn.Report(task, ips, 0.2);
                 });
                 result = runner.Run(resume, progress, cancel);
                 foreach (var t in tasks.Values) t.Value = t.MaxValue;
@@ -118,18 +117,6 @@ internal static class DemoCommand
             var eta = finished || p.Done == _doneAtStart ? "" : $", ETA {TimeSpan.FromSeconds(Math.Min(perItem * (p.Total - p.Done), 359_999)):mm\\:ss}";
             var detail = p.Detail is null ? "" : $", {p.Detail}";
             console.MarkupLine(Markup.Escape($"[{_clock.Elapsed:mm\\:ss}] {p.Step}: {p.Done}/{p.Total}{rate}{eta}{detail}"));
-        }
-    }
-
-    /// <summary>Done/total and the stage's own rate (images/s while training), else items per second.</summary>
-    private sealed class RateColumn : ProgressColumn
-    {
-        public const string Key = "items/s";
-
-        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
-        {
-            var rate = task.State.Get<double>(Key);
-            return new Markup($"[grey]{task.Value:0}/{task.MaxValue:0} {(rate > 0 ? rate : task.Speed ?? 0):0.0}/s[/]");
         }
     }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using RegionClip.Training.Rpn;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace RegionClip.Cli.Commands;
 
@@ -95,7 +94,7 @@ internal static class TrainRpnCommand
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                     new RateColumn("img/s"), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var tasks = new Dictionary<RpnPhase, ProgressTask>();
@@ -118,7 +117,7 @@ internal static class TrainRpnCommand
                     if (p.Last is { } s)
                     {
                         task.Description = $"training [grey]epoch {s.Epoch + 1}[/] loss {s.Loss:F3} [grey](obj {s.ObjectnessLoss:F3}, box {s.BoxLoss:F3})[/]";
-                        task.State.Update<double>(RateColumn.Key, old => old <= 0 ? s.ImagesPerSecond : 0.9 * old + 0.1 * s.ImagesPerSecond);
+                        RateColumn.Report(task, s.ImagesPerSecond, 0.1);
                     }
                 });
                 result = RpnTrainer.Run(options, progress, cancel);
@@ -174,19 +173,5 @@ internal static class TrainRpnCommand
                 atK = rec.AtK.Select(a => new { k = a.K, all = Count(a.All), @base = Count(a.Base), novel = Count(a.Novel) }).ToArray(),
             },
         };
-    }
-
-    /// <summary>Images per second (training, smoothed) or items per second of the task.</summary>
-    private sealed class RateColumn : ProgressColumn
-    {
-        public const string Key = "images/s";
-
-        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
-        {
-            var ips = task.State.Get<double>(Key);
-            return ips > 0
-                ? new Markup($"[grey]{task.Value:0}/{task.MaxValue:0} {ips:0.0} img/s[/]")
-                : new Markup($"[grey]{task.Value:0}/{task.MaxValue:0} {task.Speed ?? 0:0.0}/s[/]");
-        }
     }
 }

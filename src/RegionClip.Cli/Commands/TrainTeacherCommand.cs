@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using RegionClip.Training;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace RegionClip.Cli.Commands;
 
@@ -86,7 +85,7 @@ internal static class TrainTeacherCommand
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                     new RateColumn("img/s"), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var tasks = new Dictionary<TeacherPhase, ProgressTask>();
@@ -113,7 +112,7 @@ internal static class TrainTeacherCommand
                     if (p.Last is { } s)
                     {
                         task.Description = $"training [grey]epoch {s.Epoch + 1}[/] loss {s.Loss:F3} [grey]τ {s.Temperature:F3}[/]";
-                        task.State.Update<double>(RateColumn.Key, old => old <= 0 ? s.ImagesPerSecond : 0.8 * old + 0.2 * s.ImagesPerSecond);
+                        RateColumn.Report(task, s.ImagesPerSecond, 0.2);
                     }
                 });
                 result = trainer.Run(resume, evaluate, progress, cancel);
@@ -169,19 +168,5 @@ internal static class TrainTeacherCommand
                 perClass = z.PerClass.Select(pc => new { name = pc.Name, novel = pc.Novel, images = pc.Images, correct = pc.Correct, top1 = N(pc.Top1) }).ToArray(),
             },
         };
-    }
-
-    /// <summary>Images per second (training, smoothed) or items per second of the task.</summary>
-    private sealed class RateColumn : ProgressColumn
-    {
-        public const string Key = "images/s";
-
-        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
-        {
-            var ips = task.State.Get<double>(Key);
-            return ips > 0
-                ? new Markup($"[grey]{task.Value:0}/{task.MaxValue:0} {ips:0} img/s[/]")
-                : new Markup($"[grey]{task.Value:0}/{task.MaxValue:0} {task.Speed ?? 0:0.0}/s[/]");
-        }
     }
 }
