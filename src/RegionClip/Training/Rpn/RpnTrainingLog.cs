@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -12,8 +11,8 @@ public sealed record RpnEvaluationRecord(long Step, ProposalRecall Recall, doubl
 
 /// <summary>
 /// The per-step CSV log (step, epoch, objectness_loss, box_loss, loss, learning_rate,
-/// images_per_second, seconds). On resume, rows after the checkpoint's step (work redone after the
-/// interruption) are dropped, so the file always describes one run. <see cref="WriteJson"/> writes
+/// images_per_second, seconds); on resume it keeps the rows up to the checkpoint's step
+/// (<see cref="CsvLog"/>). <see cref="WriteJson"/> writes
 /// the same steps and the recall evaluations as JSON.
 /// </summary>
 public sealed class RpnTrainingLog : IDisposable
@@ -30,43 +29,13 @@ public sealed class RpnTrainingLog : IDisposable
     public string Path { get; }
 
     /// <summary>Opens the log, keeping the rows up to <paramref name="keepThroughStep"/> (0: a new run).</summary>
-    public static RpnTrainingLog Open(string path, long keepThroughStep)
-    {
-        var kept = keepThroughStep > 0 && File.Exists(path) ? Read(path).Where(r => r.Step <= keepThroughStep).ToList() : [];
-        var tmp = path + ".tmp";
-        using (var w = new StreamWriter(tmp, append: false))
-        {
-            w.WriteLine(Header);
-            foreach (var r in kept) w.WriteLine(Format(r));
-        }
-        File.Move(tmp, path, overwrite: true);
-        return new RpnTrainingLog(path, new StreamWriter(path, append: true) { AutoFlush = true });
-    }
+    public static RpnTrainingLog Open(string path, long keepThroughStep) =>
+        new(path, CsvLog.Open(path, Header, keepThroughStep, Read, r => r.Step, Format));
 
     public void Append(RpnStepRecord r) => _writer.WriteLine(Format(r));
 
-    public static IReadOnlyList<RpnStepRecord> Read(string path)
-    {
-        var rows = new List<RpnStepRecord>();
-        int line = 0;
-        foreach (var text in File.ReadLines(path))
-        {
-            line++;
-            if (line == 1 || text.Length == 0) continue;
-            var f = text.Split(',');
-            try
-            {
-                if (f.Length != 8) throw new FormatException($"{f.Length} fields instead of 8");
-                rows.Add(new RpnStepRecord(long.Parse(f[0], CultureInfo.InvariantCulture), int.Parse(f[1], CultureInfo.InvariantCulture),
-                    Num(f[2]), Num(f[3]), Num(f[4]), Num(f[5]), Num(f[6]), Num(f[7])));
-            }
-            catch (FormatException e)
-            {
-                throw new InvalidDataException($"{path}:{line}: not an RPN training-log row ({e.Message}): '{text}'", e);
-            }
-        }
-        return rows;
-    }
+    public static IReadOnlyList<RpnStepRecord> Read(string path) => CsvLog.Read(path, 8, "an RPN training-log", f =>
+        new RpnStepRecord(CsvLog.Long(f[0]), CsvLog.Int(f[1]), CsvLog.Num(f[2]), CsvLog.Num(f[3]), CsvLog.Num(f[4]), CsvLog.Num(f[5]), CsvLog.Num(f[6]), CsvLog.Num(f[7])));
 
     /// <summary>Writes {"steps": [...], "evaluations": [...]} atomically.</summary>
     public static void WriteJson(string path, IReadOnlyList<RpnStepRecord> steps, IReadOnlyList<RpnEvaluationRecord> evaluations)
@@ -128,13 +97,9 @@ public sealed class RpnTrainingLog : IDisposable
 
     private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null;
 
-    private static double Num(string s) => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
-
-    private static string Format(RpnStepRecord r) => string.Join(',',
-        r.Step.ToString(CultureInfo.InvariantCulture), r.Epoch.ToString(CultureInfo.InvariantCulture),
-        r.ObjectnessLoss.ToString("R", CultureInfo.InvariantCulture), r.BoxLoss.ToString("R", CultureInfo.InvariantCulture),
-        r.Loss.ToString("R", CultureInfo.InvariantCulture), r.LearningRate.ToString("R", CultureInfo.InvariantCulture),
-        r.ImagesPerSecond.ToString("F2", CultureInfo.InvariantCulture), r.Seconds.ToString("F3", CultureInfo.InvariantCulture));
+    private static string Format(RpnStepRecord r) => string.Join(',', CsvLog.Text(r.Step), CsvLog.Text(r.Epoch),
+        CsvLog.Exact(r.ObjectnessLoss), CsvLog.Exact(r.BoxLoss), CsvLog.Exact(r.Loss), CsvLog.Exact(r.LearningRate),
+        CsvLog.Fixed(r.ImagesPerSecond, 2), CsvLog.Fixed(r.Seconds, 3));
 
     public void Dispose() => _writer.Dispose();
 }

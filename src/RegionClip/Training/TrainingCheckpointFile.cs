@@ -1,0 +1,106 @@
+using System.Text.Json;
+using RegionClip.Torch;
+using RegionClip.Torch.optim;
+using RegionClip.Torch.Serialization;
+
+namespace RegionClip.Training;
+
+/// <summary>
+/// The torch.save layout of every resumable trainer's checkpoint: {"model": state dict,
+/// "optimizer": optimizer state (PyTorch layout), "scheduler": {"last_iter"}, "rng": {"seed",
+/// "epoch", "cursor"}, "step", "total_steps", "seconds", "images", "options" (JSON)}. torch.save
+/// writes atomically (temporary file, then rename), so a kill never leaves a half-written file.
+/// </summary>
+internal static class TrainingCheckpointFile
+{
+    internal static void Save<TOptions>(string path, OrderedDictionary<string, object?> model, Optimizer optimizer, TrainingState state,
+        TOptions options, JsonSerializerOptions json)
+    {
+        var optimizerDict = optimizer.state_dict();
+        try
+        {
+            torch.save(new OrderedDictionary<string, object?>
+            {
+                ["model"] = model,
+                ["optimizer"] = optimizerDict,
+                ["scheduler"] = new OrderedDictionary<string, object?> { ["last_iter"] = state.Step },
+                ["rng"] = new OrderedDictionary<string, object?>
+                {
+                    ["seed"] = unchecked((long)state.Seed), ["epoch"] = (long)state.Epoch, ["cursor"] = (long)state.Cursor,
+                },
+                ["step"] = state.Step,
+                ["total_steps"] = state.TotalSteps,
+                ["seconds"] = state.Seconds,
+                ["images"] = (long)state.Images,
+                ["options"] = JsonSerializer.Serialize(options, json),
+            }, path);
+        }
+        finally
+        {
+            Checkpoint.DisposeTree(optimizerDict);   // state_dict() hands out clones
+        }
+    }
+
+    /// <summary>
+    /// Loads a checkpoint written by <see cref="Save"/>; errors name the file and the missing or
+    /// malformed entry, and <paramref name="kind"/> ("a teacher training checkpoint"). The caller owns
+    /// the returned tree (<see cref="Checkpoint.DisposeTree"/>).
+    /// </summary>
+    internal static (OrderedDictionary<string, object?> Root, TOptions Options, TrainingState State) Load<TOptions>(
+        string path, string kind, JsonSerializerOptions json)
+    {
+        var root = torch.load(path);
+        try
+        {
+            if (root is not OrderedDictionary<string, object?> dict)
+                throw new InvalidDataException($"'{path}' is not {kind} (it holds {root?.GetType().Name ?? "None"}, not a dict)");
+            T Need<T>(OrderedDictionary<string, object?> d, string key, string where) =>
+                d.TryGetValue(key, out var v) && v is T t ? t
+                : throw new InvalidDataException($"'{path}' is not {kind}: {where}\"{key}\" is missing or not a {typeof(T).Name}");
+            TOptions options;
+            try
+            {
+                options = JsonSerializer.Deserialize<TOptions>(Need<string>(dict, "options", ""), json)
+                          ?? throw new InvalidDataException($"'{path}': \"options\" is empty");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"'{path}': \"options\" are not the options of {kind}: {e.Message}", e);
+            }
+            Need<OrderedDictionary<string, object?>>(dict, "model", "");
+            Need<OrderedDictionary<string, object?>>(dict, "optimizer", "");
+            var rng = Need<OrderedDictionary<string, object?>>(dict, "rng", "");
+            var state = new TrainingState(
+                Need<long>(dict, "step", ""), Need<long>(dict, "total_steps", ""),
+                checked((int)Need<long>(rng, "epoch", "rng.")), checked((int)Need<long>(rng, "cursor", "rng.")),
+                unchecked((ulong)Need<long>(rng, "seed", "rng.")), Need<double>(dict, "seconds", ""), checked((int)Need<long>(dict, "images", "")));
+            return (dict, options, state);
+        }
+        catch
+        {
+            Checkpoint.DisposeTree(root);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads the saved weights (those whose key <paramref name="keep"/> accepts) into <paramref name="model"/>
+    /// and the optimizer state into <paramref name="optimizer"/>; a mismatch names the file and <paramref name="mismatch"/>.
+    /// </summary>
+    internal static void Restore(string path, OrderedDictionary<string, object?> root, Torch.nn.Module model, Optimizer optimizer,
+        string mismatch, Func<string, bool>? keep = null)
+    {
+        var weights = new OrderedDictionary<string, Tensor>();
+        foreach (var (k, v) in (OrderedDictionary<string, object?>)root["model"]!)
+            if (v is Tensor t && (keep?.Invoke(k) ?? true)) weights[k] = t;
+        try
+        {
+            model.load_state_dict(weights);
+        }
+        catch (Torch.nn.StateDictException e)
+        {
+            throw new InvalidDataException($"'{path}' {mismatch}: {e.Message}", e);
+        }
+        optimizer.load_state_dict((OrderedDictionary<string, object?>)root["optimizer"]!);
+    }
+}
