@@ -31,6 +31,7 @@ from PIL import Image
 from torchvision.ops import batched_nms, roi_align
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from rpn_reference import shortest_edge_size  # noqa: E402
 
 CLIP_MEAN = torch.tensor([0.48145466, 0.4578275, 0.40821073])
 CLIP_STD = torch.tensor([0.26862954, 0.26130258, 0.27577711])
@@ -49,16 +50,6 @@ class DetectConfig:
     nms_thresh: float = 0.5
     detections_per_image: int = 300
     multiply_rpn_score: bool = True
-
-
-def shortest_edge_size(h, w, short, max_size):
-    """detectron2 ResizeShortestEdge.get_output_shape (round half up)."""
-    scale = short * 1.0 / min(h, w)
-    newh, neww = (short, scale * w) if h < w else (scale * h, short)
-    if max(newh, neww) > max_size:
-        scale = max_size * 1.0 / max(newh, neww)
-        newh, neww = newh * scale, neww * scale
-    return int(newh + 0.5), int(neww + 0.5)
 
 
 def prepare(rgb, cfg):
