@@ -37,7 +37,7 @@ internal static class DetectCommand
         var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 2 };
         var drawThreshold = new Option<double>("--draw-threshold") { Description = "Pictures show detections scoring above this (at most 25 per image)", DefaultValueFactory = _ => 0.05 };
         var output = new Option<string?>("--out") { Description = "Folder for results.json (COCO results), detections.json, one SVG picture per image and an index.html gallery; default: results JSON on stdout" };
-        var images = new Argument<string[]>("IMAGES") { Description = "JPEG/PNG files or folders (with --rpn, --proposals or --boxes)", Arity = ArgumentArity.ZeroOrMore };
+        var images = new Argument<string[]>("IMAGES") { Description = "JPEG/PNG files, folders, or .txt lists of them, one per line (with --rpn, --proposals or --boxes)", Arity = ArgumentArity.ZeroOrMore };
         var cmd = new Command("detect", "Zero-shot detection of any vocabulary, with regions from an RPN (--rpn), precomputed proposals (--proposals), given boxes (--boxes) or ground-truth boxes (--gt)")
         {
             model, rpn, proposals, boxes, gt, imageRoot, fusion, score, nms, topK, softNms, batch, drawThreshold, output, images,

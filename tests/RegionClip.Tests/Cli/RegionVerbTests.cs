@@ -75,6 +75,30 @@ public sealed class RegionVerbTests : TorchTest
     }
 
     [Fact]
+    public void DetectTakesAListFileOfImagesAndFoldersRelativeToIt()
+    {
+        using var dir = Paths.TempDir();
+        var sub = Directory.CreateDirectory(dir.File("more")).FullName;
+        File.Copy(Paths.Fixture("images", "clip_big.jpg"), dir.File("a.jpg"));
+        File.Copy(Paths.Fixture("images", "clip_big.jpg"), Path.Combine(sub, "b.jpg"));
+        File.WriteAllLines(dir.File("images.txt"), ["# my images", "a.jpg", "", "more"]);
+        var boxes = dir.WriteJson("boxes.json", _ref.Cases[0].Boxes);
+        var outDir = dir.File("out");
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", _ref.SaveConcepts(dir), "--boxes", boxes,
+            "--min-size", "96", "--max-size", "160", "--out", outDir, dir.File("images.txt")]);
+        Assert.True(code == 0, stderr);
+        var images = CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "detections.json"))).GetProperty("images").EnumerateArray()
+            .Select(i => Path.GetFileName(i.GetProperty("file").GetString())).ToList();
+        Assert.Equal(["a.jpg", "b.jpg"], images);
+
+        File.WriteAllLines(dir.File("bad.txt"), ["a.jpg", "missing.jpg"]);
+        (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", _ref.SaveConcepts(dir), "--boxes", boxes, dir.File("bad.txt")]);
+        Assert.Equal(1, code);
+        Assert.Contains("missing.jpg", stderr);
+        Assert.Contains("bad.txt:2", stderr);
+    }
+
+    [Fact]
     public void DetectOnGivenBoxesSkipsACorruptImageAndFinishesTheRest()
     {
         using var dir = Paths.TempDir();
