@@ -99,21 +99,58 @@ public sealed class RegionParityTests : TorchTest
             var c = _ref.Cases[i];
             using var image = DetectionImage.Load(c.Path, c.Resize);
             var dets = detector.DetectInBoxes(image, c.BoxTensor());
-            var boxes = _ref[$"det_boxes{i}"].data<float>();
-            var scores = _ref[$"det_scores{i}"].data<float>();
-            var classes = _ref[$"det_classes{i}"].data<long>();
-            var regions = _ref[$"det_regions{i}"].data<long>();
-            Assert.Equal(scores.Length, dets.Count);
-            for (int j = 0; j < dets.Count; j++)
-            {
-                Assert.Equal((int)classes[j], dets[j].Concept);
-                Assert.Equal(_ref.Names[(int)classes[j]], dets[j].Label);
-                Assert.Equal((int)regions[j], dets[j].Region);
-                Assert.True(Math.Abs(scores[j] - dets[j].Score) < 1e-4, $"{c.File} detection {j}: score {dets[j].Score} vs {scores[j]}");
-                var b = dets[j].Box.ToArray();
-                for (int q = 0; q < 4; q++) Assert.True(Math.Abs(boxes[4 * j + q] - b[q]) < 1e-3, $"{c.File} detection {j}: box {dets[j].Box}");
-            }
+            ExpectReferenceDetections(i, detector.DetectInBoxes(image, c.BoxTensor()));
         }
+    }
+
+    /// <summary>The detections equal the reference's GT-box detections of case <paramref name="i"/>.</summary>
+    private void ExpectReferenceDetections(int i, IReadOnlyList<RegionClip.Modeling.Detection.Detection> dets)
+    {
+        var c = _ref.Cases[i];
+        var boxes = _ref[$"det_boxes{i}"].data<float>();
+        var scores = _ref[$"det_scores{i}"].data<float>();
+        var classes = _ref[$"det_classes{i}"].data<long>();
+        var regions = _ref[$"det_regions{i}"].data<long>();
+        Assert.Equal(scores.Length, dets.Count);
+        for (int j = 0; j < dets.Count; j++)
+        {
+            Assert.Equal((int)classes[j], dets[j].Concept);
+            Assert.Equal(_ref.Names[(int)classes[j]], dets[j].Label);
+            Assert.Equal((int)regions[j], dets[j].Region);
+            Assert.True(Math.Abs(scores[j] - dets[j].Score) < 1e-4, $"{c.File} detection {j}: score {dets[j].Score} vs {scores[j]}");
+            var b = dets[j].Box.ToArray();
+            for (int q = 0; q < 4; q++) Assert.True(Math.Abs(boxes[4 * j + q] - b[q]) < 1e-3, $"{c.File} detection {j}: box {dets[j].Box}");
+        }
+    }
+
+    [Fact]
+    public void AVocabularyGivenPerCallReplacesTheDetectorsOwn()
+    {
+        using var model = TinyModel();
+        using var scope = torch.NewDisposeScope();
+        using var pool = ConceptPool.FromEmbeddings(_ref["concepts"].clone(), _ref.Names);
+        // The detector's own vocabulary: the same concepts in reverse order under other names.
+        using var decoy = ConceptPool.FromEmbeddings(_ref["concepts"].flip(0), _ref.Names.Select(n => "not " + n).ToList());
+        var detector = new ZeroShotDetector(model, decoy, DetectionOptions.Coco);
+        var c = _ref.Cases[0];
+        using var image = DetectionImage.Load(c.Path, c.Resize);
+        ExpectReferenceDetections(0, detector.DetectInBoxes(image, c.BoxTensor(), pool));
+        Assert.All(detector.DetectInBoxes(image, c.BoxTensor()), d => Assert.StartsWith("not ", d.Label));
+        Assert.Contains("Tokenizer", Assert.Throws<InvalidOperationException>(() => detector.DetectInBoxes(image, c.BoxTensor(), ["cat"])).Message);
+    }
+
+    [SkippableFact]
+    public void ClassNamesAreEmbeddedAndDetectedInOneCall()
+    {
+        var vocab = Paths.RequireShared("data", "clip", "bpe_simple_vocab_16e6.txt.gz");
+        using var dir = Paths.TempDir();
+        using var model = RegionClipModel.Load(TestCheckpoints.FullVocabularyTinyClip(dir.FullName));
+        using var scope = torch.NewDisposeScope();
+        using var decoy = ConceptPool.FromEmbeddings(torch.randn([3, model.EmbedDim]), ["x", "y", "z"]);
+        var detector = new ZeroShotDetector(model, decoy, DetectionOptions.Coco) { Tokenizer = ClipTokenizer.Load(vocab) };
+        var c = _ref.Cases[0];
+        using var image = DetectionImage.Load(c.Path, c.Resize);
+        ExpectReferenceDetections(0, detector.DetectInBoxes(image, c.BoxTensor(), _ref.Names));
     }
 
     [SkippableFact]

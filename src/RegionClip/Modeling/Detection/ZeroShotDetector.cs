@@ -22,6 +22,40 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
     /// <summary>Proposal settings; default: the zero-shot configs' (NMS 0.9, 1000 per image).</summary>
     public ProposalOptions? ProposalOptions { get; init; }
 
+    /// <summary>Embeds vocabularies given as names (the overloads taking class names); not needed for <see cref="ConceptPool"/>s.</summary>
+    public ClipTokenizer? Tokenizer { get; init; }
+
+    /// <summary>Where the embeddings of name vocabularies are kept between calls and runs (e.g. <see cref="ConceptCache.Default"/>); null: embedded on every call.</summary>
+    public ConceptCache? ConceptCache { get; init; }
+
+    /// <summary>The same model, options and RPN with another vocabulary; nothing is copied, the vocabulary is not owned.</summary>
+    public ZeroShotDetector WithVocabulary(ConceptPool vocabulary) =>
+        new(Model, vocabulary, Options) { Proposer = Proposer, ProposalOptions = ProposalOptions, Tokenizer = Tokenizer, ConceptCache = ConceptCache };
+
+    /// <summary>RPN mode with another vocabulary than <see cref="Concepts"/>.</summary>
+    public IReadOnlyList<Detection> Detect(DetectionImage image, ConceptPool vocabulary) => WithVocabulary(vocabulary).Detect(image);
+
+    /// <summary>RPN mode for any class names, e.g. <c>detector.Detect(image, ["kettle", "mug"])</c> (needs <see cref="Tokenizer"/>).</summary>
+    public IReadOnlyList<Detection> Detect(DetectionImage image, IReadOnlyList<string> classes)
+    {
+        using var vocabulary = Embed(classes);
+        return Detect(image, vocabulary);
+    }
+
+    /// <summary>Detections among given boxes with another vocabulary than <see cref="Concepts"/>.</summary>
+    public IReadOnlyList<Detection> DetectInBoxes(DetectionImage image, Tensor boxes, ConceptPool vocabulary) => WithVocabulary(vocabulary).DetectInBoxes(image, boxes);
+
+    /// <summary>Detections among given boxes for any class names (needs <see cref="Tokenizer"/>).</summary>
+    public IReadOnlyList<Detection> DetectInBoxes(DetectionImage image, Tensor boxes, IReadOnlyList<string> classes)
+    {
+        using var vocabulary = Embed(classes);
+        return DetectInBoxes(image, boxes, vocabulary);
+    }
+
+    private ConceptPool Embed(IReadOnlyList<string> classes) => ConceptPool.Create(Model.Clip,
+        Tokenizer ?? throw new InvalidOperationException("class names need a tokenizer: set Tokenizer (ClipTokenizer.Load) or pass a ConceptPool"),
+        classes, cache: ConceptCache);
+
     /// <summary>RPN mode: proposals, region scores fused with objectness as <see cref="Options"/> says.</summary>
     public IReadOnlyList<Detection> Detect(DetectionImage image) => Detect([image])[0];
 
