@@ -9,22 +9,26 @@ internal static class CliProgress
     internal static T Run<T>(string description, int total, Func<IProgress<int>, T> work)
     {
         T result = default!;
-        CliOutput.Human.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+        Bars()
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1));
-                result = work(new Progress(task));
+                result = work(new TaskProgress(task));
                 task.Value = task.MaxValue;
             });
         return result;
     }
 
+    /// <summary>The project's progress display on stderr: description, bar, percentage, count and rate (<paramref name="rateUnit"/> for reported rates), ETA; bars stay when done.</summary>
+    internal static Progress Bars(string rateUnit = "/s") =>
+        CliOutput.Human.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                     new RateColumn(rateUnit), new RemainingTimeColumn(), new SpinnerColumn());
+
     /// <summary>Synchronous (the Progress&lt;T&gt; class posts to the thread pool; a bar must not lag behind the work).</summary>
-    private sealed class Progress(ProgressTask task) : IProgress<int>
+    private sealed class TaskProgress(ProgressTask task) : IProgress<int>
     {
         public void Report(int value) => task.Value = value;
     }

@@ -26,27 +26,9 @@ internal static class DemoCommand
             var runner = new DemoRunner(pr.GetValue(output)!, options);
             CliOutput.Human.MarkupLine($"[bold]RegionCLIP demo[/] ({(options.IsQuick ? "quick" : "full")}) → {Markup.Escape(runner.OutDir)}; "
                 + $"libtorch {Markup.Escape(Torch.torch.version)}, {Torch.torch.get_num_threads()} threads");
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = !cancel.IsCancellationRequested;   // first Ctrl+C: checkpoint and stop; a second ends the process
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            DemoResult result;
-            try
-            {
-                result = RunWithProgress(runner, pr.GetValue(resume), cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                CliOutput.Human.MarkupLine($"[yellow]interrupted[/]: rerun with --resume --out {Markup.Escape(runner.OutDir)} to continue");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            if (!Interruptible.TryRun(cancel => RunWithProgress(runner, pr.GetValue(resume), cancel),
+                    $"rerun with --resume --out {runner.OutDir} to continue", out var result))
+                return Interruptible.InterruptedExitCode;
             var table = new Table().Title("RegionCLIP on the synthetic world").AddColumns("measure", "value");
             foreach (var (what, value) in DemoReport.Rows(result)) table.AddRow(Markup.Escape(what), Markup.Escape(value));
             var stdout = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
@@ -63,11 +45,7 @@ internal static class DemoCommand
         var console = CliOutput.Human;
         if (!console.Profile.Capabilities.Interactive) return runner.Run(resume, new LogProgress(console), cancel);
         DemoResult result = null!;
-        CliOutput.Human.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+        CliProgress.Bars()
             .Start(ctx =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();

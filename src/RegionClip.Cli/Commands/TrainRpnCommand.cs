@@ -54,29 +54,9 @@ internal static class TrainRpnCommand
                 throw new ArgumentException($"{configPath}: {e.Message}", e);
             }
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                // First Ctrl+C: checkpoint and stop cleanly; a second one ends the process at once.
-                e.Cancel = !cancel.IsCancellationRequested;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            RpnTrainingResult result;
-            try
-            {
-                result = RunWithProgress(options, cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                var ckpt = Path.Combine(Path.GetFullPath(options.Out), RpnTrainer.CheckpointFile);
-                CliOutput.Human.MarkupLine($"[yellow]interrupted[/]: checkpoint saved to {Markup.Escape(ckpt)}; rerun with --resume to continue");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            var checkpoint = Path.Combine(Path.GetFullPath(options.Out), RpnTrainer.CheckpointFile);
+            if (!Interruptible.TryRun(cancel => RunWithProgress(options, cancel), $"checkpoint saved to {checkpoint}; rerun with --resume to continue", out var result))
+                return Interruptible.InterruptedExitCode;
             PrintTable(result);
             var json = Summary(result);
             CliOutput.WriteJson(json, Path.Combine(result.Options.Out, "rpn.json"));
@@ -90,11 +70,7 @@ internal static class TrainRpnCommand
     private static RpnTrainingResult RunWithProgress(RpnTrainingOptions options, CancellationToken cancel)
     {
         RpnTrainingResult result = null!;
-        CliOutput.Human.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new RateColumn("img/s"), new RemainingTimeColumn(), new SpinnerColumn())
+        CliProgress.Bars("img/s")
             .Start(ctx =>
             {
                 var tasks = new Dictionary<RpnPhase, ProgressTask>();

@@ -46,28 +46,9 @@ internal static class TrainTeacherCommand
             var outDir = pr.GetValue(output)!;
             var trainer = new ClipTeacherTrainer(pr.GetValue(world)!, outDir, options);
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                // First Ctrl+C: checkpoint and stop cleanly; a second one ends the process at once.
-                e.Cancel = !cancel.IsCancellationRequested;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            TeacherResult result;
-            try
-            {
-                result = RunWithProgress(trainer, pr.GetValue(resume), !pr.GetValue(noEval), cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                CliOutput.Human.MarkupLine($"[yellow]interrupted[/]: checkpoint saved to {Markup.Escape(trainer.CheckpointPath)}; rerun with --resume to continue");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            if (!Interruptible.TryRun(cancel => RunWithProgress(trainer, pr.GetValue(resume), !pr.GetValue(noEval), cancel),
+                    $"checkpoint saved to {trainer.CheckpointPath}; rerun with --resume to continue", out var result))
+                return Interruptible.InterruptedExitCode;
             PrintTable(result);
             var json = Summary(result);
             CliOutput.WriteJson(json, Path.Combine(outDir, "teacher.json"));
@@ -81,11 +62,7 @@ internal static class TrainTeacherCommand
     private static TeacherResult RunWithProgress(ClipTeacherTrainer trainer, bool resume, bool evaluate, CancellationToken cancel)
     {
         TeacherResult result = null!;
-        CliOutput.Human.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new RateColumn("img/s"), new RemainingTimeColumn(), new SpinnerColumn())
+        CliProgress.Bars("img/s")
             .Start(ctx =>
             {
                 var tasks = new Dictionary<TeacherPhase, ProgressTask>();
