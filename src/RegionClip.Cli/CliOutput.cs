@@ -42,18 +42,48 @@ internal static class CliOutput
         File.Move(tmp, full, overwrite: true);
     }
 
-    /// <summary>Runs a verb body, turning expected failures into one clear line and exit code 1.</summary>
+    /// <summary>Print the stack trace of an unexpected error too (--verbose or REGIONCLIP_VERBOSE=1).</summary>
+    internal static bool Verbose { get; set; } = Environment.GetEnvironmentVariable("REGIONCLIP_VERBOSE") is "1" or "true";
+
+    /// <summary>Runs a verb body; any failure becomes one clear line and exit code 1 (see <see cref="Fail"/>).</summary>
     internal static int Run(Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or RegionClip.Torch.TorchException
-                                      or UnauthorizedAccessException or NotSupportedException or InvalidOperationException)
+        catch (Exception e)
         {
-            Human.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
+            return Fail(e);
         }
     }
+
+    /// <summary>
+    /// Reports a failure on one line: the message of an expected error (bad input, a missing file, a
+    /// refused checkpoint), or "unexpected" with the type for anything else. Never a stack trace unless
+    /// <see cref="Verbose"/>. Returns the exit code 1.
+    /// </summary>
+    internal static int Fail(Exception e)
+    {
+        var inner = e;
+        while (inner is TypeInitializationException or System.Reflection.TargetInvocationException or AggregateException
+               && inner.InnerException is not null)
+            inner = inner.InnerException;
+        var message = OneLine(inner is RegionClip.Torch.nn.StateDictException s ? s.OneLine : inner.Message);
+        var line = IsExpected(inner)
+            ? message
+            : $"unexpected {inner.GetType().Name}: {message} (run with --verbose or REGIONCLIP_VERBOSE=1 for the details)";
+        Human.MarkupLine($"[red]error:[/] {Markup.Escape(line)}");
+        if (Verbose) Console.Error.WriteLine(e.ToString());
+        return 1;
+    }
+
+    private static bool IsExpected(Exception e) =>
+        e is IOException or InvalidDataException or ArgumentException or RegionClip.Torch.TorchException
+            or UnauthorizedAccessException or NotSupportedException or InvalidOperationException
+            or RegionClip.Torch.nn.StateDictException or JsonException or FormatException or OperationCanceledException;
+
+    /// <summary>A message on one line: line breaks and runs of spaces become single spaces.</summary>
+    internal static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
 }

@@ -13,12 +13,18 @@ public static class Program
             Description = "Intra-op threads for libtorch (default: all cores, or REGIONCLIP_NUM_THREADS)",
             Recursive = true,
         };
+        var verbose = new Option<bool>("--verbose")
+        {
+            Description = "On an unexpected error, print its stack trace too (or set REGIONCLIP_VERBOSE=1)",
+            Recursive = true,
+        };
         // A plain Command (not RootCommand) so help says "regionclip", the launcher's name.
         var root = new Command("regionclip", "RegionCLIP for .NET: zero-shot and open-vocabulary object detection with region-level CLIP.")
         {
             new HelpOption(),
             new VersionOption(),
             threads,
+            verbose,
             DemoCommand.Create(),
             TokenizeCommand.Create(),
             EmbedTextCommand.Create(),
@@ -33,8 +39,23 @@ public static class Program
             TrainRpnCommand.Create(),
             EvaluateCommand.Create(),
         };
-        var parse = root.Parse(args);
-        if (parse.GetValue(threads) is int n) RegionClip.Torch.torch.set_num_threads(n);
-        return parse.Invoke();
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
+        if (parse.GetValue(verbose)) CliOutput.Verbose = true;
+        try
+        {
+            if (UnknownOptions.Find(parse) is { } unknown)
+                return CliOutput.Fail(new ArgumentException(unknown));
+            if (parse.Errors.Count > 0)   // a missing or malformed option: one line, not the whole help text
+                return CliOutput.Fail(new ArgumentException(string.Join("; ", parse.Errors.Select(e => e.Message).Distinct()) +
+                                                            $" (see '{UnknownOptions.VerbOf(parse)} --help')"));
+            if (parse.GetValue(threads) is int n) RegionClip.Torch.torch.set_num_threads(n);
+            // Verbs report their own failures in one line (CliOutput.Run); this catches the rest, so no
+            // exception ever reaches the user as a stack trace.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return CliOutput.Fail(e);
+        }
     }
 }

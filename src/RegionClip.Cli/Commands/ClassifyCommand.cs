@@ -26,7 +26,9 @@ internal static class ClassifyCommand
             using var clip = ClipModel.Load(pr.GetValue(model)!);
             var tokenizer = ClipTokenizer.Load(VocabularyLocator.Resolve(pr.GetValue(vocab)));
             using var classifier = new ZeroShotClassifier(clip, tokenizer, names);
-            var results = classifier.ClassifyFiles(pr.GetValue(images)!);
+            using var encoded = new ImageEncoder(clip).EncodeReadableFiles(pr.GetValue(images)!);
+            CommonOptions.ReportSkipped(encoded.Failures);
+            var results = classifier.Classify(encoded.Embeddings, encoded.Paths);
             var table = new Table().AddColumns("image", "top class", "probability");
             foreach (var r in results) table.AddRow(Markup.Escape(r.Image), Markup.Escape(r.Top), r.TopProbability.ToString("P1", CultureInfo.InvariantCulture));
             CliOutput.Human.Write(table);
@@ -40,8 +42,9 @@ internal static class ClassifyCommand
                     top = r.Top,
                     probabilities = names.Zip(r.Probabilities).ToDictionary(p => p.First, p => p.Second),
                 }),
+                skipped = CommonOptions.Skipped(encoded.Failures),
             }, pr.GetValue(output));
-            return 0;
+            return results.Count == 0 ? 1 : 0;
         }));
         return cmd;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using RegionClip.Modeling.Clip;
 using RegionClip.Text;
 using RegionClip.Torch;
 
@@ -34,7 +35,8 @@ internal static class CommonOptions
     }
 
     /// <summary>The embed-* verbs' output: a table of label, dimension and norm on stderr; rows as JSON.</summary>
-    internal static void WriteEmbeddings(string labelHeader, IReadOnlyList<string> labels, Tensor embeddings, string modelName, string? outPath)
+    internal static void WriteEmbeddings(string labelHeader, IReadOnlyList<string> labels, Tensor embeddings, string modelName, string? outPath,
+        IReadOnlyList<ImageFailure>? skipped = null)
     {
         var rows = Rows(embeddings);
         var table = new Table().AddColumns(labelHeader, "dim", "norm");
@@ -42,6 +44,17 @@ internal static class CommonOptions
             table.AddRow(Markup.Escape(labels[i]), rows[i].Length.ToString(CultureInfo.InvariantCulture),
                 Math.Sqrt(rows[i].Sum(x => (double)x * x)).ToString("F4", CultureInfo.InvariantCulture));
         CliOutput.Human.Write(table);
-        CliOutput.WriteJson(new { model = modelName, embeddings = rows }, outPath);
+        CliOutput.WriteJson(new { model = modelName, embeddings = rows, images = skipped is null ? null : labels, skipped = skipped is null ? null : Skipped(skipped) }, outPath);
     }
+
+    /// <summary>One "skipped FILE: why" line on stderr per image that could not be used.</summary>
+    internal static void ReportSkipped(IReadOnlyList<ImageFailure> failures)
+    {
+        foreach (var f in failures)
+            CliOutput.Human.MarkupLine($"[yellow]skipped[/] {Markup.Escape(f.Path)}: {Markup.Escape(CliOutput.OneLine(f.Reason))}");
+    }
+
+    /// <summary>The JSON form of skipped images: [{"image": path, "error": reason}].</summary>
+    internal static object[] Skipped(IReadOnlyList<ImageFailure> failures) =>
+        failures.Select(f => (object)new { image = f.Path, error = f.Reason }).ToArray();
 }

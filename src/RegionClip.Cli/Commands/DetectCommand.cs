@@ -82,7 +82,7 @@ internal static class DetectCommand
             {
                 if (pr.GetValue(images) is { Length: > 0 }) throw new ArgumentException("with --gt the images come from the JSON; do not list IMAGES");
                 var root = pr.GetValue(imageRoot) ?? Path.GetDirectoryName(Path.GetFullPath(gtPath!))!;
-                jobs = dataset.Images.Select(im => new Job(Path.Combine(root, im.FileName), im.Id, GroundTruthBoxes(dataset, im.Id))).ToList();
+                jobs = dataset.Images.Select(im => new Job(dataset.ImageFile(im, root), im.Id, GroundTruthBoxes(dataset, im.Id))).ToList();
                 pool = GroundTruthVocabulary(pr, vocabulary, regionClip, dataset);
                 preset = dataset.Categories.Any(c => c.Frequency is not null) ? DetectionOptions.Lvis : DetectionOptions.Coco;
             }
@@ -129,7 +129,17 @@ internal static class DetectCommand
                     {
                         try
                         {
-                            batch.Add((job, DetectionImage.Load(job.Path, resize)));
+                            var image = DetectionImage.Load(job.Path, resize);
+                            try
+                            {
+                                RegionClipModel.EnsureFits(image);
+                            }
+                            catch
+                            {
+                                image.Dispose();
+                                throw;
+                            }
+                            batch.Add((job, image));
                         }
                         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
                         {

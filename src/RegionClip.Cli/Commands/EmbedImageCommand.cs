@@ -18,9 +18,10 @@ internal static class EmbedImageCommand
         {
             var paths = pr.GetValue(images)!;
             using var clip = ClipModel.Load(pr.GetValue(model)!);
-            using var emb = new ImageEncoder(clip).EncodeFiles(paths);
-            CommonOptions.WriteEmbeddings("image", paths, emb, clip.Config.Name, pr.GetValue(output));
-            return 0;
+            using var encoded = new ImageEncoder(clip).EncodeReadableFiles(paths);
+            CommonOptions.ReportSkipped(encoded.Failures);
+            CommonOptions.WriteEmbeddings("image", encoded.Paths, encoded.Embeddings, clip.Config.Name, pr.GetValue(output), encoded.Failures);
+            return encoded.Paths.Count == 0 ? 1 : 0;
         }));
         return cmd;
     }

@@ -13,7 +13,7 @@ internal sealed class VocabularyOptions
     internal Option<string?> Classes { get; } = new("--classes") { Description = "Comma-separated concept names, e.g. \"cat,dog,teddy bear\"" };
     internal Option<string?> VocabFile { get; } = new("--vocab-file") { Description = "Text file, one concept name per line (text after a comma is ignored)" };
     internal Option<string?> Categories { get; } = new("--categories") { Description = "COCO/LVIS JSON whose \"categories\" are the vocabulary (rows in ascending category id)" };
-    internal Option<string?> Concepts { get; } = new("--concepts") { Description = "Precomputed concept embeddings (.pth, e.g. lvis_1203_cls_emb.pth or an extract-concepts output)" };
+    internal Option<string?> Concepts { get; } = new("--concepts") { Description = "Precomputed concept embeddings [K, D]: a .pth (e.g. lvis_1203_cls_emb.pth, an extract-concepts output) or a NumPy .npy (Detic/VLPart/YOLO-World classifiers)" };
     internal Option<string?> Vocab { get; } = CommonOptions.Vocab();
     internal Option<bool> NoCache { get; } = new("--no-cache") { Description = $"Do not read or write cached concept embeddings (default cache: ${ConceptCache.EnvironmentVariable}/concepts or ~/.cache/regionclip/concepts)" };
 

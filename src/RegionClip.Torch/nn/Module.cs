@@ -219,6 +219,21 @@ public sealed class StateDictException(string module, IReadOnlyList<string> miss
     public IReadOnlyList<string> UnexpectedKeys { get; } = unexpected;
     public IReadOnlyList<string> MismatchedKeys { get; } = mismatched;
 
+    /// <summary>The message on one line (for a command-line error), long key lists shortened.</summary>
+    public string OneLine
+    {
+        get
+        {
+            static string Few(IReadOnlyList<string> keys) =>
+                string.Join(", ", keys.Take(8)) + (keys.Count > 8 ? $", … ({keys.Count - 8} more)" : "");
+            var parts = new List<string>();
+            if (MissingKeys.Count > 0) parts.Add($"missing key(s) ({MissingKeys.Count}): {Few(MissingKeys)}");
+            if (UnexpectedKeys.Count > 0) parts.Add($"unexpected key(s) ({UnexpectedKeys.Count}): {Few(UnexpectedKeys)}");
+            if (MismatchedKeys.Count > 0) parts.Add($"size mismatch ({MismatchedKeys.Count}): {string.Join("; ", MismatchedKeys.Take(4))}{(MismatchedKeys.Count > 4 ? "; …" : "")}");
+            return string.Join("; ", parts);
+        }
+    }
+
     private static string Format(string module, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched)
     {
         var sb = new StringBuilder($"Error(s) in loading state_dict for {module}:");

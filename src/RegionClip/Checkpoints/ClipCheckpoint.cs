@@ -34,6 +34,18 @@ public sealed class ClipCheckpoint : IDisposable
     /// <summary>Top-level groups present in the file but not part of CLIP (teacher, offline RPN, ROI heads).</summary>
     public IReadOnlyList<string> IgnoredPrefixes { get; }
 
+    /// <summary>
+    /// Where a load says, in one line, which groups of a file it ignored (default: standard error;
+    /// null to stay silent). Library users who log elsewhere can redirect it.
+    /// </summary>
+    public static Action<string>? Notice { get; set; } = message => Console.Error.WriteLine(message);
+
+    /// <summary>
+    /// RegionCLIP's language encoder (the official CLIPLangEncoder) has no logit_scale, and nothing in
+    /// RegionCLIP uses it (a fixed temperature of 0.01 scores regions), so files of that layout lack it.
+    /// </summary>
+    public bool LacksLogitScale => Kind == ClipCheckpointKind.RegionClip && HasTextTower && !State.ContainsKey("logit_scale");
+
     public bool HasTextTower => State.ContainsKey("token_embedding.weight");
 
     /// <summary>Reads and auto-detects the file; float16 weights become float32.</summary>
@@ -92,6 +104,8 @@ public sealed class ClipCheckpoint : IDisposable
             var t = (Tensor)dict[key]!;
             state[name] = t.alias().DetachFromDisposeScope();
         }
+        if (ignored.Count > 0)
+            Notice?.Invoke($"'{path}': using backbone.*{(state.ContainsKey("token_embedding.weight") ? " and lang_encoder.*" : "")}; ignored {string.Join(", ", ignored.Select(g => g + ".*"))}");
         return new ClipCheckpoint(path, kind, state, ignored.ToList());
     }
 

@@ -16,12 +16,20 @@ public static class ClipPreprocess
     /// <summary>CLIP's per-channel RGB standard deviation, on the 0–1 scale.</summary>
     public static IReadOnlyList<float> Std { get; } = [0.26862954f, 0.26130258f, 0.27577711f];
 
+    /// <summary>The longest side to shortest side ratio <see cref="Transform"/> accepts.</summary>
+    public const int MaxAspect = 64;
+
     /// <summary>
     /// OpenAI CLIP's preprocessing: shorter side to <paramref name="nPx"/> (bicubic), center crop
     /// nPx × nPx, /255, normalise. Returns float32 [3, nPx, nPx].
     /// </summary>
     public static Tensor Transform(Tensor rgb, int nPx)
     {
+        var (h, w) = ImageSize(rgb, nameof(Transform));
+        var (newH, newW) = ShorterSideSize(h, w, nPx);
+        // The resize comes before the crop, so a 20000×1 strip would become 224×4,480,000 (3 GB) first.
+        if (Math.Max(newH, newW) > MaxAspect * nPx)
+            throw new InvalidDataException($"a {w}×{h} image is too elongated for CLIP's preprocessing (it would be resized to {newW}×{newH} before the {nPx}-pixel center crop); crop it first");
         using var scope = torch.NewDisposeScope();
         var resized = ResizeShorterSide(rgb, nPx, ResampleFilter.Bicubic);
         var cropped = CenterCrop(resized, nPx);

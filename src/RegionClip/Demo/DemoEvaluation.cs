@@ -59,7 +59,8 @@ internal static class DemoEvaluation
             cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             var batch = images.Skip(start).Take(Batch).ToList();
-            var rgb = batch.Select(im => ImageIO.Read(Path.Combine(worldDir, im.FileName))).ToList();
+            var files = batch.Select(im => gt.ImageFile(im, worldDir)).ToList();
+            var rgb = files.Select(ImageIO.Read).ToList();
             var prepared = batch.Select((im, i) => DetectionImage.Prepare(rgb[i], options.DetectionResize, im.FileName)).ToList();
             try
             {
@@ -92,7 +93,7 @@ internal static class DemoEvaluation
                 for (int i = 0; i < batch.Count; i++) rpnDetections.AddRange(ToCoco(batch[i].Id, rpnFound[i]));
                 for (int i = 0; i < batch.Count && pictures.Count < options.Pictures; i++)
                     if (annotations[i].Count > 1)
-                        pictures.Add(new PictureDetections(batch[i].FileName, rpnFound[i].Where(d => d.Score > options.PictureThreshold).ToList()));
+                        pictures.Add(new PictureDetections(batch[i].FileName!, rpnFound[i].Where(d => d.Score > options.PictureThreshold).ToList()));
             }
             finally
             {

@@ -61,7 +61,7 @@ public sealed partial class ImageCaptionDataset : IDisposable
         {
             var texts = captions.CaptionsOf(im.Id);
             if (texts.Count == 0) { skipped++; continue; }
-            files.Add(Path.GetFullPath(Path.Combine(worldDir, im.FileName)));
+            files.Add(Path.GetFullPath(Path.Combine(worldDir, im.FileName!)));   // caption files require file_name
             tokens.Add(texts.Select(c => tokenizer.EncodeWithSpecialTokens(c.Caption, contextLength, Truncation.KeepEnd)).ToArray());
             mirrored.Add(texts.Select(c => tokenizer.EncodeWithSpecialTokens(Mirror(c.Caption), contextLength, Truncation.KeepEnd)).ToArray());
         }

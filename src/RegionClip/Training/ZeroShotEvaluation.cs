@@ -47,7 +47,7 @@ public static class ZeroShotEvaluation
             if (!single.Contains(im.Id)) continue;
             var boxes = dataset.AnnotationsOf(im.Id);
             if (boxes.Count != 1) continue;   // its object was removed as hidden, or the flag is wrong
-            files.Add(Path.Combine(worldDir, im.FileName));
+            files.Add(dataset.ImageFile(im, worldDir));
             labels.Add(classIndex[boxes[0].CategoryId]);
         }
         var predicted = files.Count == 0 ? [] : Classify(model, tokenizer, classes, files, progress, cancel);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RegionClip.Checkpoints;
+using RegionClip.Tests.Data;
 using RegionClip.Tests.Detection;
 using RegionClip.Text;
 
@@ -132,6 +133,46 @@ public sealed class RegionVerbTests : TorchTest
         var gallery = File.ReadAllText(Path.Combine(outDir, "index.html"));
         Assert.Contains("a.svg", gallery);
         Assert.Contains("b.jpg", gallery);
+    }
+
+    [Fact]
+    public void DetectOverAFolderSkipsATooSmallAndACorruptImageAndFinishesTheRest()
+    {
+        using var dir = Paths.TempDir();
+        var images = Directory.CreateDirectory(dir.File("images")).FullName;
+        File.Copy(Paths.Fixture("images", "clip_big.jpg"), Path.Combine(images, "a.jpg"));
+        File.Copy(Paths.Fixture("images", "truncated.jpg"), Path.Combine(images, "b.jpg"));
+        using (var strip = RegionClip.Torch.torch.zeros([4, 4000, 3], RegionClip.Torch.ScalarType.UInt8))
+            RegionClip.Data.ImageIO.WritePng(strip, Path.Combine(images, "c_strip.png"));   // 4000×4 → 160×1 after resizing
+        File.Copy(Paths.Fixture("images", "clip_big.jpg"), Path.Combine(images, "d.jpg"));
+        var boxes = dir.WriteJson("boxes.json", _ref.Cases[0].Boxes);
+        var outDir = dir.File("out");
+        var (code, _, stderr) = CliRunner.Run(["detect", "--model", Model, "--concepts", _ref.SaveConcepts(dir), "--boxes", boxes,
+            "--min-size", "96", "--max-size", "160", "--batch", "2", "--out", outDir, images]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("b.jpg", stderr);
+        Assert.Contains("c_strip.png", stderr);
+        Assert.Contains("too small for this model after resizing", stderr);
+        var results = CliRunner.Json(File.ReadAllText(Path.Combine(outDir, "results.json"))).EnumerateArray().ToList();
+        Assert.Equal([1L, 4L], results.Select(r => r.GetProperty("image_id").GetInt64()).Distinct());
+    }
+
+    [Fact]
+    public void DetectWithNpyConceptsGivesTheSameDetectionsAsThePth()
+    {
+        using var dir = Paths.TempDir();
+        var pth = _ref.SaveConcepts(dir);
+        var npy = dir.File("concepts.npy");
+        NpyWriter.WriteFloat32(npy, _ref["concepts"]);
+        var boxes = dir.WriteJson("boxes.json", _ref.Cases[0].Boxes);
+        var image = Paths.Fixture("images", "clip_big.jpg");
+        string[] Args(string concepts) => ["detect", "--model", Model, "--concepts", concepts, "--boxes", boxes, "--min-size", "96", "--max-size", "160", image];
+        var (code, fromPth, stderr) = CliRunner.Run(Args(pth));
+        Assert.True(code == 0, stderr);
+        (code, var fromNpy, stderr) = CliRunner.Run(Args(npy));
+        Assert.True(code == 0, stderr);
+        Assert.NotEmpty(CliRunner.Json(fromPth).EnumerateArray());
+        Assert.Equal(fromPth, fromNpy);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using RegionClip.Checkpoints;
 using RegionClip.Modeling.Detection;
 using RegionClip.Tests.Cli;
 using RegionClip.Text;
@@ -44,6 +45,41 @@ public sealed class RegionParityTests : TorchTest
             var emb = model.ExtractRegionFeatures(image, c.BoxTensor());
             var err = RegionReference.RelativeError(_ref[$"emb{i}"], emb);
             Assert.True(err <= RegionTol, $"{c.File}: relative error {err:E3}");
+        }
+    }
+
+    [Fact]
+    public void AnOfficialLayoutCheckpointGivesTheReferenceRegionsAndNamesWhatItIgnored()
+    {
+        // PretrainFastRCNN's state_dict() exactly (tools/fixtures/gen_regionclip_layout.py): no
+        // lang_encoder.logit_scale, a teacher with other weights, an offline RPN.
+        var path = Paths.Fixture("regionclip", "regionclip_pretrained-tiny.pth");
+        var notices = new List<string>();
+        var saved = ClipCheckpoint.Notice;
+        ClipCheckpoint.Notice = notices.Add;
+        RegionClipModel model;
+        try
+        {
+            model = RegionClipModel.Load(path);
+        }
+        finally
+        {
+            ClipCheckpoint.Notice = saved;
+        }
+        using (model)
+        {
+            Assert.True(model.HasTextTower);
+            var notice = Assert.Single(notices);
+            Assert.Contains("regionclip_pretrained-tiny.pth", notice);
+            Assert.Contains("ignored offline_backbone.*, offline_proposal_generator.*, teacher_backbone.*", notice);
+            for (int i = 0; i < _ref.Cases.Count; i++)
+            {
+                var c = _ref.Cases[i];
+                using var scope = torch.NewDisposeScope();
+                using var image = DetectionImage.Load(c.Path, c.Resize);
+                var err = RegionReference.RelativeError(_ref[$"emb{i}"], model.ExtractRegionFeatures(image, c.BoxTensor()));
+                Assert.True(err <= RegionTol, $"{c.File}: relative error {err:E3}");
+            }
         }
     }
 
@@ -173,7 +209,8 @@ public sealed class RegionParityTests : TorchTest
         var regionClip = Path.Combine(dir.FullName, "regionclip_pretrained-tiny.pth");
         using (var scope = torch.NewDisposeScope())
         {
-            // {"model": {"backbone.*" student, "teacher_backbone.*", "lang_encoder.*" text}} as PretrainFastRCNN saves it.
+            // {"model": {"backbone.*" student, "teacher_backbone.*", "lang_encoder.*" text without logit_scale}}
+            // as PretrainFastRCNN saves it.
             var state = Checkpoint.LoadStateDict(openAi);
             foreach (var t in state.Values) scope.Include(t);
             var renamed = new OrderedDictionary<string, Tensor>();
@@ -184,7 +221,7 @@ public sealed class RegionParityTests : TorchTest
                     renamed["backbone." + k["visual.".Length..]] = v;
                     renamed["teacher_backbone." + k["visual.".Length..]] = v * 0;   // must be ignored
                 }
-                else renamed["lang_encoder." + k] = v;
+                else if (k != "logit_scale") renamed["lang_encoder." + k] = v;
             }
             Checkpoint.SaveStateDict(renamed, regionClip, wrapInModel: true);
         }

@@ -45,6 +45,33 @@ public sealed class OfficialParityTests
         Assert.Contains("AP50", stderr);  // the human table
     }
 
+    [SkippableTheory]
+    [InlineData("cocoeval")]
+    [InlineData("lviseval")]
+    public void GroundTruthWithoutFileNamesGivesTheSameNumbers(string fixture)
+    {
+        // pycocotools and lvis-api read only id, width and height of an image; neither needs its file.
+        var (gt, dt, expected) = Fixture(fixture);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(gt))!;
+        foreach (var image in json["images"]!.AsArray())
+        {
+            image!.AsObject().Remove("file_name");
+            image.AsObject().Remove("coco_url");
+        }
+        using var dir = Paths.TempDir();
+        var bare = dir.File("gt_without_files.json");
+        File.WriteAllText(bare, json.ToJsonString());
+        var outFile = dir.File("eval.json");
+        var (code, _, stderr) = CliRunner.Run("evaluate", "--gt", bare, "--dt", dt, "--out", outFile);
+        Assert.True(code == 0, stderr);
+        var numbers = CliRunner.Json(File.ReadAllText(outFile));
+        foreach (var (key, value) in expected)
+            Assert.True(Math.Abs(numbers.GetProperty(key).GetDouble() - value) <= Tol, $"{fixture} {key}");
+        var dataset = CocoDataset.Load(bare);
+        var e = Assert.Throws<InvalidDataException>(() => dataset.ImageFile(dataset.Images[0], dir.FullName));
+        Assert.Contains("file_name", e.Message);   // reading the image still needs one
+    }
+
     [SkippableFact]
     public void LvisRareSplitReproducesAPrAndAP()
     {

@@ -81,8 +81,9 @@ public sealed class ClipParityTests : TorchTest
     [Fact]
     public void RegionClipKeyLayoutLoadsTheSameModel()
     {
-        // Rename the fixture to RegionCLIP's layout (backbone.*, lang_encoder.*, plus a teacher and an
-        // offline RPN that must be ignored) inside a detectron2-style {"model": …} wrapper.
+        // Rename the fixture to RegionCLIP's layout (backbone.*, lang_encoder.* without logit_scale as the
+        // official CLIPLangEncoder has it, plus a teacher and an offline RPN that must be ignored) inside a
+        // detectron2-style {"model": …} wrapper.
         using var scope = torch.NewDisposeScope();
         using var dir = Paths.TempDir();
         var src = Checkpoint.LoadStateDict(Paths.Fixture("clip", "tiny_clip_fp32.pth"));
@@ -95,17 +96,50 @@ public sealed class ClipParityTests : TorchTest
                 renamed["backbone." + k[7..]] = v;
                 renamed["teacher_backbone." + k[7..]] = v;
             }
-            else renamed["lang_encoder." + k] = v;
+            else if (k != "logit_scale") renamed["lang_encoder." + k] = v;
         }
         renamed["offline_backbone.bottom_up.stem.conv1.weight"] = torch.zeros(2, 3, 1, 1);
+        renamed["offline_proposal_generator.rpn_head.conv.weight"] = torch.zeros(2, 2, 3, 3);
         var path = dir.File("regionclip_pretrained-tiny.pth");
         torch.save(new OrderedDictionary<string, object?> { ["model"] = renamed, ["iteration"] = 5L }, path);
 
         using var ckpt = ClipCheckpoint.Load(path);
         Assert.Equal(ClipCheckpointKind.RegionClip, ckpt.Kind);
-        Assert.Equal(["offline_backbone", "teacher_backbone"], ckpt.IgnoredPrefixes);
+        Assert.Equal(["offline_backbone", "offline_proposal_generator", "teacher_backbone"], ckpt.IgnoredPrefixes);
+        Assert.True(ckpt.LacksLogitScale);
         using var model = ClipModel.Load(path);
         AssertEmbeddings(model, "image_emb", "text_emb", RelTol, "RegionCLIP layout");
+    }
+
+    [Fact]
+    public void AnOfficialLayoutCheckpointLoadsWithoutLogitScale()
+    {
+        // tools/fixtures/gen_regionclip_layout.py: the official CLIPLangEncoder has no logit_scale.
+        var path = Paths.Fixture("regionclip", "regionclip_pretrained-tiny.pth");
+        using (var ckpt = ClipCheckpoint.Load(path))
+        {
+            Assert.Equal(ClipCheckpointKind.RegionClip, ckpt.Kind);
+            Assert.True(ckpt.LacksLogitScale);
+            Assert.Equal(["offline_backbone", "offline_proposal_generator", "teacher_backbone"], ckpt.IgnoredPrefixes);
+        }
+        using var model = ClipModel.Load(path);
+        AssertEmbeddings(model, "image_emb", "text_emb", RelTol, "official RegionCLIP layout");
+    }
+
+    [Fact]
+    public void AMissingOrMisShapedKeyIsNamedWithTheFileOnOneLine()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var dir = Paths.TempDir();
+        var state = Checkpoint.LoadStateDict(Paths.Fixture("clip", "tiny_clip_fp32.pth"));
+        foreach (var t in state.Values) scope.Include(t);
+        state.Remove("visual.attnpool.c_proj.bias");
+        var path = dir.File("no_bias.pth");
+        Checkpoint.SaveStateDict(state, path);
+        var e = Assert.Throws<InvalidDataException>(() => ClipModel.Load(path));
+        Assert.Contains("no_bias.pth", e.Message);
+        Assert.Contains("visual.attnpool.c_proj.bias", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]

@@ -109,6 +109,16 @@ public sealed class ProposalLoadingTests : TorchTest
     }
 
     [Fact]
+    public void TheOfflineRpnOfAnOfficialLayoutCheckpointLoads()
+    {
+        // tools/fixtures/gen_regionclip_layout.py: PretrainFastRCNN's state_dict() with the FPN RPN fixture inside.
+        using var fromRegionClip = ProposalNetwork.Load(Paths.Fixture("regionclip", "regionclip_pretrained-tiny.pth"));
+        using var original = ProposalNetwork.Load(RpnReference.FileOf(RpnKind.Fpn));
+        Assert.Equal(RpnKind.Fpn, fromRegionClip.Kind);
+        foreach (var (key, t) in original.state_dict()) Assert.True(t.equal(fromRegionClip.state_dict()[key]), key);
+    }
+
+    [Fact]
     public void AClipCheckpointIsRefusedAsAnRpn()
     {
         var clip = Paths.Fixture("clip", "tiny_clip_fp32.pth");

@@ -45,6 +45,15 @@ public sealed class CocoDataset
 
     public CocoImage Image(long id) => Images[ImageIndex(id)];
 
+    /// <summary>The image's file under <paramref name="root"/>; fails, naming the record, when the JSON gives no file name.</summary>
+    public string ImageFile(CocoImage image, string root)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.FileName is null)
+            throw new InvalidDataException($"{System.IO.Path.GetFileName(Path)}: images (id {image.Id}): no \"file_name\" (nor \"coco_url\"), so the image file cannot be found; evaluation does not need it, reading the image does");
+        return System.IO.Path.Combine(root, image.FileName);
+    }
+
     public CocoCategory Category(long id) =>
         _categoryIndex.TryGetValue(id, out int i) ? Categories[i] : throw new KeyNotFoundException($"{Path}: no category with id {id}");
 

@@ -70,8 +70,7 @@ internal static class CocoDatasetReader
             Missing(src, at, hasHeight, "height");
             // LVIS images have no file_name; their file is the last segment of coco_url.
             fileName ??= url?[(url.LastIndexOf('/') + 1)..];
-            Missing(src, at, fileName != null, "file_name");
-            s.Images.Add(new CocoImage(id, fileName!, width, height));
+            s.Images.Add(new CocoImage(id, fileName, width, height));
             s.Negative.Add(negative);
             s.NotExhaustive.Add(notExhaustive);
         }

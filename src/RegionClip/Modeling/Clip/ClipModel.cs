@@ -12,7 +12,7 @@ namespace RegionClip.Modeling.Clip;
 public sealed class ClipModel : Module
 {
     private readonly Embedding _tokenEmbedding;
-    private readonly Parameter _positional, _textProjection;
+    private readonly Parameter _positional, _textProjection, _logitScale;
     private readonly Transformer _transformer;
     private readonly LayerNorm _lnFinal;
     private readonly Tensor _causalMask;
@@ -26,7 +26,7 @@ public sealed class ClipModel : Module
         _positional = register_parameter("positional_embedding", torch.empty([config.ContextLength, config.TransformerWidth]).normal_(0, 0.01))!;
         _lnFinal = register_module("ln_final", new LayerNorm(config.TransformerWidth));
         _textProjection = register_parameter("text_projection", torch.empty([config.TransformerWidth, config.EmbedDim]).normal_(0, Math.Pow(config.TransformerWidth, -0.5)))!;
-        register_parameter("logit_scale", torch.full([], Math.Log(1 / 0.07)));
+        _logitScale = register_parameter("logit_scale", torch.full([], Math.Log(1 / 0.07)))!;
         // Causal additive mask: −∞ above the diagonal (position i sees j ≤ i).
         using (torch.NewDisposeScope())
             _causalMask = register_buffer("attn_mask", torch.full([config.ContextLength, config.ContextLength], double.NegativeInfinity).triu(1), persistent: false)!;
@@ -47,7 +47,7 @@ public sealed class ClipModel : Module
         var model = new ClipModel(ClipConfig.Infer(ckpt.State, path));
         try
         {
-            model.load_state_dict(ckpt.State);
+            model.LoadCheckpoint(ckpt);
             model.eval();
             return model;
         }
@@ -57,6 +57,26 @@ public sealed class ClipModel : Module
             throw;
         }
     }
+    /// <summary>
+    /// Copies a checkpoint's weights in, strictly. A RegionCLIP-layout file has no logit_scale (see
+    /// <see cref="ClipCheckpoint.LacksLogitScale"/>); the model then keeps CLIP's initial value. A
+    /// file that does not fit is named with every missing, unexpected and mis-shaped key.
+    /// </summary>
+    internal void LoadCheckpoint(ClipCheckpoint ckpt)
+    {
+        IReadOnlyDictionary<string, Tensor> state = ckpt.State;
+        if (ckpt.LacksLogitScale)
+            state = new Dictionary<string, Tensor>(ckpt.State) { ["logit_scale"] = _logitScale };
+        try
+        {
+            load_state_dict(state);
+        }
+        catch (StateDictException e)
+        {
+            throw new InvalidDataException($"'{ckpt.Path}' does not fit the CLIP model its shapes describe: {e.OneLine}", e);
+        }
+    }
+
     public ModifiedResNet Visual { get; }
 
     /// <summary>[TransformerWidth, EmbedDim]: the text tower's output projection.</summary>

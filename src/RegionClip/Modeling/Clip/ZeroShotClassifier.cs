@@ -35,17 +35,26 @@ public sealed class ZeroShotClassifier : IDisposable
 
     public IReadOnlyList<Classification> ClassifyFiles(IReadOnlyList<string> paths)
     {
+        using var images = new ImageEncoder(Model).EncodeFiles(paths);
+        return Classify(images, paths);
+    }
+
+    /// <summary>Class probabilities of image embeddings [N, EmbedDim] (not normalised), labelled with <paramref name="labels"/>.</summary>
+    public IReadOnlyList<Classification> Classify(Tensor imageEmbeddings, IReadOnlyList<string> labels)
+    {
+        if (imageEmbeddings.ndim != 2 || imageEmbeddings.size(0) != labels.Count)
+            throw new ArgumentException($"image embeddings must be [{labels.Count}, D] for {labels.Count} label(s), got [{string.Join(", ", imageEmbeddings.shape)}]");
         using var scope = torch.NewDisposeScope();
-        var images = F.normalize(new ImageEncoder(Model).EncodeFiles(paths), dim: 1);
+        var images = F.normalize(imageEmbeddings, dim: 1);
         var probs = F.softmax(images.matmul(_classEmbeddings.t()) * LogitScale, 1);
         var values = probs.data<float>();
         var k = Classes.Count;
-        var result = new List<Classification>(paths.Count);
-        for (int i = 0; i < paths.Count; i++)
+        var result = new List<Classification>(labels.Count);
+        for (int i = 0; i < labels.Count; i++)
         {
             var row = values.AsSpan(i * k, k).ToArray();
             var best = Array.IndexOf(row, row.Max());
-            result.Add(new Classification(paths[i], row, Classes[best], row[best]));
+            result.Add(new Classification(labels[i], row, Classes[best], row[best]));
         }
         return result;
     }

@@ -40,11 +40,19 @@ public sealed class DetectionImage : IDisposable
     public static DetectionImage Prepare(Tensor rgb, DetectionResize? resize = null, string? source = null)
     {
         resize ??= DetectionResize.Default;
+        int h = (int)rgb.size(0), w = (int)rgb.size(1);
+        var (newH, newW) = ClipPreprocess.ShortestEdgeSize(h, w, resize.MinSize, resize.MaxSize);
+        if (newH < 1 || newW < 1) throw TooSmall(source, w, h, newW, newH, 1);
         using var scope = torch.NewDisposeScope();
         var resized = ClipPreprocess.ResizeShortestEdge(rgb, resize.MinSize, resize.MaxSize);
         var pixels = ClipPreprocess.Normalize(resized);
         return new DetectionImage(resized.DetachFromDisposeScope(), pixels.DetachFromDisposeScope(), (int)rgb.size(0), (int)rgb.size(1), source);
     }
+
+    /// <summary>The error for an image whose resized size falls below <paramref name="minSide"/> pixels on a side.</summary>
+    internal static InvalidDataException TooSmall(string? source, int width, int height, int newWidth, int newHeight, int minSide) =>
+        new($"{(source is null ? "an image" : $"'{source}'")} ({width}×{height}) is too small for this model after resizing: it becomes " +
+            $"{newWidth}×{newHeight} pixels, and the network needs at least {minSide} on each side; crop or pad it, or allow a larger --max-size");
 
     /// <summary>Decodes and prepares a JPEG/PNG file.</summary>
     public static DetectionImage Load(string path, DetectionResize? resize = null)

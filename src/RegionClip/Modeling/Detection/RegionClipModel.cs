@@ -2,6 +2,7 @@ using RegionClip.Checkpoints;
 using RegionClip.Modeling.Clip;
 using RegionClip.Torch;
 using RegionClip.Torch.Vision;
+using RegionClip.Torch.nn;
 
 namespace RegionClip.Modeling.Detection;
 
@@ -56,7 +57,7 @@ public sealed partial class RegionClipModel : IDisposable
             var clip = new ClipModel(config);
             try
             {
-                clip.load_state_dict(ckpt.State);
+                clip.LoadCheckpoint(ckpt);
                 clip.eval();
                 return new RegionClipModel(clip.Visual, clip, config, path);
             }
@@ -71,7 +72,14 @@ public sealed partial class RegionClipModel : IDisposable
         {
             var state = ckpt.State.Where(kv => kv.Key.StartsWith("visual.", StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key["visual.".Length..], kv => kv.Value);
-            visual.load_state_dict(state);
+            try
+            {
+                visual.load_state_dict(state);
+            }
+            catch (StateDictException e)
+            {
+                throw new InvalidDataException($"'{path}' does not fit the CLIP ResNet its shapes describe: {e.OneLine}", e);
+            }
             visual.eval();
             return new RegionClipModel(visual, null, config, path);
         }
@@ -84,6 +92,23 @@ public sealed partial class RegionClipModel : IDisposable
 
     /// <summary>Wraps an already built CLIP model (which this object then owns).</summary>
     public static RegionClipModel FromClip(ClipModel clip, string source = "(in memory)") => new(clip.Visual, clip, clip.Config, source);
+
+    /// <summary>
+    /// The smallest resized side the backbone takes: res4 is 1/16 of the input, and each stride-2 stage
+    /// needs at least two pixels to pool (15 is the exact bound for CLIP's ResNets; 16 leaves no doubt).
+    /// </summary>
+    public const int MinInputSide = 16;
+
+    /// <summary>
+    /// Fails with a sentence a user understands when an image is too small for the network after its
+    /// detection resize (a 20000×20 panorama becomes 1333×1), instead of a pooling error deep inside.
+    /// </summary>
+    public static void EnsureFits(DetectionImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Height >= MinInputSide && image.Width >= MinInputSide) return;
+        throw DetectionImage.TooSmall(image.Source, image.OriginalWidth, image.OriginalHeight, image.Width, image.Height, MinInputSide);
+    }
 
     /// <summary>The backbone: normalised images [N, 3, H, W] → res4 [N, C, H/16, W/16].</summary>
     public Tensor Backbone(Tensor images) => Visual.Res4(images);
@@ -119,6 +144,7 @@ public sealed partial class RegionClipModel : IDisposable
         for (int i = 0; i < inputBoxes.Count; i++)
             if (inputBoxes[i].ndim != 2 || inputBoxes[i].size(1) != 4)
                 throw new ArgumentException($"boxes of image {i} must be [K, 4] (x1, y1, x2, y2), got [{string.Join(", ", inputBoxes[i].shape)}]");
+        foreach (var image in images) EnsureFits(image);
 
         using var guard = torch.inference_mode();
         using var scope = torch.NewDisposeScope();

@@ -64,6 +64,7 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
     {
         var rpn = Proposer ?? throw new InvalidOperationException("no region proposal network: set Proposer (ProposalNetwork.Load) or give the regions (DetectInBoxes)");
         CheckDims();
+        foreach (var image in images) RegionClipModel.EnsureFits(image);
         using var scope = torch.NewDisposeScope();
         var proposals = rpn.Propose(images.Select(i => i.Resized).ToList(), ProposalOptions ?? Proposals.ProposalOptions.ZeroShot(rpn.Kind));
         try

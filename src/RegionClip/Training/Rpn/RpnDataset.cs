@@ -67,7 +67,7 @@ public sealed class RpnDataset
             }
             var target = novel.Select(n => !(baseOnly && n)).ToArray();
             if ((dropImagesWithoutTargets && !target.Any(t => t)) || (excludeNovelImages && novel.Any(n => n))) { dropped++; continue; }
-            entries.Add(new RpnImageEntry(image.Id, System.IO.Path.GetFullPath(System.IO.Path.Combine(imageRoot, image.FileName)),
+            entries.Add(new RpnImageEntry(image.Id, System.IO.Path.GetFullPath(coco.ImageFile(image, imageRoot)),
                 image.Width, image.Height, [.. boxes], [.. novel], target));
         }
         if (entries.Count == 0)

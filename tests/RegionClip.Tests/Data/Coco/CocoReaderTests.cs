@@ -68,7 +68,7 @@ public sealed class CocoReaderTests
     [InlineData("{\"id\": 2,", "{\"id\": 5,", "images[1] (id 5)", "duplicate id (also images[0])")]
     [InlineData("{\"id\": 1, \"name\"", "{\"id\": 3, \"name\"", "categories[1] (id 3)", "duplicate id (also categories[0])")]
     [InlineData("\"width\": 320,", "\"width\": 320.5,", "images[1] (id 2)", "\"width\" must be a non-negative integer")]
-    [InlineData("\"file_name\": \"b.jpg\",", "", "images[1] (id 2)", "missing field \"file_name\"")]
+    [InlineData("\"width\": 320, ", "", "images[1] (id 2)", "missing field \"width\"")]   // file_name is optional: evaluation does not need it
     [InlineData("\"name\": \"person\"", "\"title\": \"person\"", "categories[1] (id 1)", "missing field \"name\"")]
     [InlineData("\"categories\": [", "\"categories\": {\"x\": 1}, \"y\": [", "gt.json", "\"categories\" must be an array, found an object")]
     [InlineData("{\"id\": 2, \"file_name\"", "[\"id\", 2, \"file_name\"", "images[1]", "must be an object, found an array")]
