@@ -4,7 +4,7 @@ using RegionClip.Torch;
 namespace RegionClip.Bench;
 
 /// <summary>
-/// CLIP RN50 towers (SPEC §1, random seeded weights written by bench_torch.py): encode_image at
+/// CLIP RN50 towers (random seeded weights written by bench_torch.py): encode_image at
 /// 224 for batch 1 and 32, encode_text for a batch of 81 prompts (one class's ensemble).
 /// </summary>
 internal static class ClipCases

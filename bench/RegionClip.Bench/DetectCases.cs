@@ -1,13 +1,14 @@
 using System.Diagnostics;
+using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Detection;
 using RegionClip.Modeling.Proposals;
-using RegionClip.Text;
+using RegionClip.Structures;
 using RegionClip.Torch;
 
 namespace RegionClip.Bench;
 
 /// <summary>
-/// The whole zero-shot detection of one 800×1216 image (SPEC §5, RPN mode, LVIS zero-shot settings),
+/// The whole zero-shot detection of one 800×1216 image (RPN mode, LVIS zero-shot settings),
 /// mirroring tools/bench/detect_reference.py: CLIP RN50 shapes, a random R50-FPN offline RPN
 /// (1,000 proposals at NMS 0.9), 1,203 precomputed concepts, fusion with the raw objectness,
 /// per-class NMS 0.5, score > 0.02, top 300. The timed call is <see cref="ZeroShotDetector.Detect(DetectionImage)"/>

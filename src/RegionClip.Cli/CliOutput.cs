@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RegionClip.Common;
 using Spectre.Console;
 
 namespace RegionClip.Cli;
@@ -35,11 +36,7 @@ internal static class CliOutput
             Console.Out.WriteLine(text);
             return;
         }
-        var full = Path.GetFullPath(outPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + ".tmp";
-        File.WriteAllText(tmp, text + Environment.NewLine);
-        File.Move(tmp, full, overwrite: true);
+        AtomicFile.WriteAllText(outPath, text + Environment.NewLine);
     }
 
     /// <summary>Print the stack trace of an unexpected error too (--verbose or REGIONCLIP_VERBOSE=1).</summary>

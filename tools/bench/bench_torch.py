@@ -21,7 +21,7 @@ them one for one, with the same repetitions and warm-up:
   crop_clip_300  crop-then-CLIP for the same 300 boxes: each box cropped from the image tensor, resized
                  to 224x224 (bilinear), encode_image in batches of 32 (ms per image)
   detect_image   the whole zero-shot detection of one 800x1216 RGB uint8 image (tools/bench/detect_reference.py,
-                 SPEC §5): resize + CLIP normalisation, a random R50-FPN offline RPN (1000 proposals, NMS 0.9),
+                 RegionCLIP's zero-shot inference): resize + CLIP normalisation, a random R50-FPN offline RPN (1000 proposals, NMS 0.9),
                  CLIP RN50 res4 -> roi_align -> res5 -> attnpool, 1203 random unit-norm concepts, fusion with
                  the raw objectness, per-class NMS 0.5, score > 0.02, top 300 (ms per image)
   detect_prepare, detect_rpn, detect_regions, detect_classify

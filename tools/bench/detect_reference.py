@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""RegionCLIP zero-shot detection in plain PyTorch + torchvision, written from SPEC.md §5 (the
+"""RegionCLIP zero-shot detection in plain PyTorch + torchvision, written from RegionCLIP's zero-shot inference (the
 `detect` group of the benchmark; run with Debian's /usr/bin/python3, torch 1.13, torchvision 0.14).
 
-One image, as CLIPFastRCNN runs it in RPN mode (`*_zsinf.yaml`, LVIS column of SPEC §5.1):
+One image, as CLIPFastRCNN runs it in RPN mode (`*_zsinf.yaml`, the LVIS zero-shot settings):
   1. prepare   ResizeShortestEdge(800, 1333) with PIL bilinear on uint8 (a same-size image is copied,
                as PIL does); the CLIP branch gets x/255 normalised with CLIP's mean/std.
   2. rpn       the offline R50-FPN RPN of tools/fixtures/rpn_reference.py on the same resized image
@@ -41,7 +41,7 @@ RES4_SCALE = 1.0 / 16
 
 @dataclass(frozen=True)
 class DetectConfig:
-    """The LVIS zero-shot inference config (SPEC §5.1) with the offline RPN's zero-shot settings."""
+    """The LVIS zero-shot inference config with the offline RPN's zero-shot settings."""
     min_size: int = 800
     max_size: int = 1333
     rpn_nms: float = 0.9
@@ -87,7 +87,7 @@ def region_embeddings(visual, pixels, boxes):
 
 
 def class_probabilities(emb, concepts):
-    """SPEC §5.4: [R, K + 1] softmax over cosine / 0.01 with a zero background logit last."""
+    """[R, K + 1] softmax over cosine / 0.01 with a zero background logit last."""
     cos = F.normalize(emb, dim=1) @ F.normalize(concepts, dim=1).t()
     logits = torch.cat([cos, torch.zeros(cos.shape[0], 1, dtype=cos.dtype)], 1) / TEMPERATURE
     return F.softmax(logits, dim=1)
@@ -99,7 +99,7 @@ def clip_boxes(boxes, h, w):
 
 
 def fast_rcnn_inference(boxes, probs, objectness, image_size, cfg):
-    """SPEC §5.5 (no box deltas): kept (boxes, scores, classes, proposal rows), best first."""
+    """Post-processing (no box deltas): kept (boxes, scores, classes, proposal rows), best first."""
     scores = probs
     if cfg.multiply_rpn_score:
         scores = torch.sqrt(scores * objectness[:, None])  # raw logit: negative ones give NaN rows

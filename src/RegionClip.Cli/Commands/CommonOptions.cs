@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using Spectre.Console;
 using RegionClip.Modeling.Clip;
 using RegionClip.Text;
 using RegionClip.Torch;
+using Spectre.Console;
 
 namespace RegionClip.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using RegionClip.Demo;
+using RegionClip.Cli.Demo;
+using RegionClip.Common;
 using Spectre.Console;
 
 namespace RegionClip.Cli.Commands;

@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using RegionClip.Data.Coco;
+using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Detection;
 using RegionClip.Modeling.Proposals;
-using RegionClip.Text;
+using RegionClip.Structures;
 using RegionClip.Torch;
 using Spectre.Console;
 
@@ -82,9 +83,9 @@ internal static class DetectCommand
             {
                 if (pr.GetValue(images) is { Length: > 0 }) throw new ArgumentException("with --gt the images come from the JSON; do not list IMAGES");
                 var root = pr.GetValue(imageRoot) ?? Path.GetDirectoryName(Path.GetFullPath(gtPath!))!;
-                jobs = dataset.Images.Select(im => new Job(dataset.ImageFile(im, root), im.Id, GroundTruthBoxes(dataset, im.Id))).ToList();
+                jobs = dataset.Images.Select(im => new Job(dataset.ImageFile(im, root), im.Id, GroundTruthBoxes.Of(dataset, im.Id).Select(GroundTruthBoxes.ToBox).ToList())).ToList();
                 pool = GroundTruthVocabulary(pr, vocabulary, regionClip, dataset);
-                preset = dataset.Categories.Any(c => c.Frequency is not null) ? DetectionOptions.Lvis : DetectionOptions.Coco;
+                preset = DetectionOptions.ForDataset(dataset);
             }
             using var _ = pool;
             var options = preset with
@@ -171,11 +172,6 @@ internal static class DetectCommand
         return new RunResult(results, errors, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Non-crowd boxes with some extent (detectron2 drops boxes of side ≤ 1e-5).</summary>
-    private static IReadOnlyList<Box> GroundTruthBoxes(CocoDataset dataset, long imageId) =>
-        dataset.AnnotationsOf(imageId).Where(a => !a.IsCrowd && a.Bbox[2] > 1e-5 && a.Bbox[3] > 1e-5)
-            .Select(a => Box.FromXywh(a.Bbox[0], a.Bbox[1], a.Bbox[2], a.Bbox[3])).ToList();
-
     /// <summary>The GT's categories (ascending id) unless a vocabulary is given; given names must be GT categories.</summary>
     private static ConceptPool GroundTruthVocabulary(ParseResult pr, VocabularyOptions vocabulary, RegionClipModel model, CocoDataset dataset)
     {
@@ -209,8 +205,7 @@ internal static class DetectCommand
 
     private static void Write(RunResult run, ConceptPool pool, string? outDir)
     {
-        var coco = run.Images.SelectMany(r => r.Detections.Select(d => new CocoDetection(
-            r.Job.ImageId, d.CategoryId ?? d.Concept + 1, d.Box.ToXywh(), d.Score))).ToList();
+        var coco = run.Images.SelectMany(r => r.Detections.Select(d => d.ToCoco(r.Job.ImageId))).ToList();
         var total = run.Images.Sum(r => r.Detections.Count);
         var rate = run.Images.Count / Math.Max(run.Seconds, 1e-9);
         CliOutput.Human.MarkupLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,4 +1,5 @@
 using RegionClip.Modeling.Detection;
+using RegionClip.Structures;
 using RegionClip.Visualization;
 
 namespace RegionClip.Cli.Commands;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using RegionClip.Modeling.Detection;
+using RegionClip.Structures;
 
 namespace RegionClip.Cli.Commands;
 

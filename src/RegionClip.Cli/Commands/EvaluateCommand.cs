@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using RegionClip.Data.Coco;
 using RegionClip.Evaluation;
+using RegionClip.Structures;
 using Spectre.Console;
 
 namespace RegionClip.Cli.Commands;

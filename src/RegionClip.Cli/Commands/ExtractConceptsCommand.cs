@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Detection;
 using Spectre.Console;
 
@@ -32,7 +33,7 @@ internal static class ExtractConceptsCommand
             {
                 model = regionClip.Config.Name,
                 @out = path,
-                names = RegionClip.Text.ConceptPool.NamesFileOf(path),
+                names = RegionClip.Modeling.Clip.ConceptPool.NamesFileOf(path),
                 count = pool.Count,
                 dim = pool.Dim,
             }, null);

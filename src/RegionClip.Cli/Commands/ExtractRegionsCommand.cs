@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using RegionClip.Modeling.Detection;
+using RegionClip.Structures;
 using Spectre.Console;
 
 namespace RegionClip.Cli.Commands;

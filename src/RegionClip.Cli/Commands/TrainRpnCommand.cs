@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using RegionClip.Common;
+using RegionClip.Evaluation;
 using RegionClip.Training.Rpn;
 using Spectre.Console;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using RegionClip.Common;
 using RegionClip.Training;
 using Spectre.Console;
 

@@ -1,11 +1,13 @@
 using System.CommandLine;
+using RegionClip.Data.Coco;
+using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Detection;
 using RegionClip.Text;
 
 namespace RegionClip.Cli.Commands;
 
 /// <summary>
-/// The ways to name a vocabulary (DESIGN §4): --classes, --vocab-file, --categories or --concepts,
+/// The ways to name a vocabulary: --classes, --vocab-file, --categories or --concepts,
 /// plus the BPE file and the concept cache switch.
 /// </summary>
 internal sealed class VocabularyOptions
@@ -48,7 +50,7 @@ internal sealed class VocabularyOptions
             {
                 "--classes" => (ConceptNames.Parse(value!), null),
                 "--vocab-file" => (ConceptNames.ReadFile(value!), null),
-                _ => ConceptNames.FromCategoriesFile(value!),
+                _ => CocoCategoriesFile.Vocabulary(value!),
             };
             if (names.Count == 0) throw new ArgumentException($"{option} names no concepts");
             pool = Embed(pr, model, names, ids);

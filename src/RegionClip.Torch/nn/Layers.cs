@@ -71,6 +71,10 @@ public sealed class BatchNorm2d : Module<Tensor, Tensor>
         num_batches_tracked = register_buffer("num_batches_tracked", torch.zeros([], ScalarType.Int64))!;
     }
 
+    /// <summary>As PyTorch's BatchNorm: a state saved without the step counter (frozen BN, older files) keeps this one's.</summary>
+    protected override void adapt_loaded_state(string prefix, IDictionary<string, Tensor> state) =>
+        state.TryAdd(prefix + "num_batches_tracked", num_batches_tracked);
+
     public override Tensor forward(Tensor x)
     {
         if (training)

@@ -153,6 +153,10 @@ public abstract class Module : IDisposable
     /// </summary>
     public LoadResult load_state_dict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
+        var adapted = new Dictionary<string, Tensor>(state);
+        foreach (var (name, m) in named_modules())
+            m.adapt_loaded_state(name.Length == 0 ? "" : name + ".", adapted);
+        state = adapted;
         var own = state_dict();
         var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
         var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
@@ -177,6 +181,15 @@ public abstract class Module : IDisposable
             }
         }
         return new LoadResult(missing, unexpected, mismatched);
+    }
+
+    /// <summary>
+    /// PyTorch's <c>_load_from_state_dict</c> hook: before <see cref="load_state_dict"/> matches keys, each
+    /// module may adapt the entries under its <paramref name="prefix"/> (e.g. a frozen batch norm drops the
+    /// step counter a trainable one saved). The dictionary is the load's own copy.
+    /// </summary>
+    protected virtual void adapt_loaded_state(string prefix, IDictionary<string, Tensor> state)
+    {
     }
 
     public override string ToString()

@@ -4,7 +4,7 @@ namespace RegionClip.Data;
 
 /// <summary>
 /// Image preprocessing of OpenAI CLIP (<c>clip._transform</c>: Resize bicubic, CenterCrop, ToTensor,
-/// Normalize) and of RegionCLIP detection (SPEC §5.2: ResizeShortestEdge with PIL bilinear, then the
+/// Normalize) and of RegionCLIP detection (ResizeShortestEdge with PIL bilinear, then the
 /// same normalisation, no crop). Inputs are RGB uint8 tensors [H, W, 3] as <see cref="ImageIO"/>
 /// reads them; resizing reproduces PIL exactly (<see cref="PilResize"/>).
 /// </summary>
@@ -110,7 +110,7 @@ public static class ClipPreprocess
     }
 
     /// <summary>
-    /// detectron2's <c>ResizeShortestEdge(shortEdge, maxSize)</c> at test time (SPEC §5.2): the shorter
+    /// detectron2's <c>ResizeShortestEdge(shortEdge, maxSize)</c> at test time: the shorter
     /// side to <paramref name="shortEdge"/> unless the longer would exceed <paramref name="maxSize"/>,
     /// sizes rounded half up, PIL bilinear (antialiased) resampling. uint8 [H, W, 3] in and out.
     /// </summary>

@@ -1,3 +1,5 @@
+using RegionClip.Structures;
+
 namespace RegionClip.Evaluation;
 
 /// <summary>
@@ -174,7 +176,7 @@ internal static class MatchingEngine
             {
                 ref readonly var dt = ref dts[_ranked[d].Position];
                 var row = _iou.AsSpan(d * g, g);
-                for (int j = 0; j < g; j++) row[j] = BoxIou.Iou(dt.X, dt.Y, dt.W, dt.H, gts[j].X, gts[j].Y, gts[j].W, gts[j].H, gts[j].Crowd);
+                for (int j = 0; j < g; j++) row[j] = BoxIou.Coco(dt.X, dt.Y, dt.W, dt.H, gts[j].X, gts[j].Y, gts[j].W, gts[j].H, gts[j].Crowd);
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RegionClip.Data;
 using RegionClip.Data.Coco;
 
 namespace RegionClip.Evaluation;
@@ -47,44 +48,20 @@ public sealed record OpenVocabularySplit(string Name, IReadOnlyList<long> BaseCa
             [.. gt.Categories.Where(c => c.Frequency == "r").Select(c => c.Id)]);
     }
 
-    /// <summary>A split file: {"base": [names or ids], "novel": [names or ids]}, resolved against the ground truth.</summary>
+    /// <summary>A split file (<see cref="CategorySplitFile"/>), resolved against the ground truth's categories.</summary>
     public static OpenVocabularySplit Load(string path, CocoDataset gt)
     {
+        var split = CategorySplitFile.Load(path);
         string file = Path.GetFileName(path);
-        JsonElement root;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            root = doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{file}: invalid JSON: {e.Message}", e);
-        }
-        if (root.ValueKind != JsonValueKind.Object)
-            throw new InvalidDataException($"{file}: expected an object {{\"base\": [...], \"novel\": [...]}}, found {root.ValueKind}");
         var byName = gt.Categories.GroupBy(c => c.Name).ToDictionary(g => g.Key, g => g.First().Id);
-        long[] Resolve(string key)
-        {
-            if (!root.TryGetProperty(key, out var list) || list.ValueKind != JsonValueKind.Array)
-                throw new InvalidDataException($"{file}: \"{key}\" must be an array of category names or ids");
-            var ids = new List<long>();
-            int i = 0;
-            foreach (var e in list.EnumerateArray())
-            {
-                string where = $"{file}: \"{key}\"[{i++}]";
-                if (e.ValueKind == JsonValueKind.String)
-                    ids.Add(byName.TryGetValue(e.GetString()!, out long id) ? id
-                        : throw new InvalidDataException($"{where}: no category named \"{e.GetString()}\" in {Path.GetFileName(gt.Path)}"));
-                else if (e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out long id))
-                    ids.Add(gt.HasCategory(id) ? id : throw new InvalidDataException($"{where}: no category with id {id} in {Path.GetFileName(gt.Path)}"));
-                else
-                    throw new InvalidDataException($"{where}: must be a category name (string) or id (integer), found {e.ValueKind}");
-            }
-            return [.. ids.Distinct()];
-        }
-        var baseIds = Resolve("base");
-        var novelIds = Resolve("novel");
+        long[] Resolve(IReadOnlyList<CategoryRef> entries, string key) => [.. entries.Select((e, i) =>
+            e.Name is not null
+                ? byName.TryGetValue(e.Name, out long id) ? id
+                    : throw new InvalidDataException($"{file}: \"{key}\"[{i}]: no category named \"{e.Name}\" in {Path.GetFileName(gt.Path)}")
+                : gt.HasCategory(e.Id!.Value) ? e.Id.Value
+                    : throw new InvalidDataException($"{file}: \"{key}\"[{i}]: no category with id {e.Id} in {Path.GetFileName(gt.Path)}")).Distinct()];
+        var baseIds = Resolve(split.Base, "base");
+        var novelIds = Resolve(split.Novel, "novel");
         if (baseIds.Intersect(novelIds).ToArray() is [var both, ..])
             throw new InvalidDataException($"{file}: category {both} (\"{gt.Category(both).Name}\") is both base and novel");
         return new(Path.GetFileNameWithoutExtension(path), baseIds, novelIds);

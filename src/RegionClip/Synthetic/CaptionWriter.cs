@@ -1,4 +1,5 @@
 using System.Text;
+using RegionClip.Common;
 
 namespace RegionClip.Synthetic;
 

@@ -1,3 +1,4 @@
+using RegionClip.Common;
 using RegionClip.Synthetic.Raster;
 
 namespace RegionClip.Synthetic;

@@ -1,3 +1,4 @@
+using RegionClip.Common;
 using RegionClip.Text;
 
 namespace RegionClip.Synthetic;

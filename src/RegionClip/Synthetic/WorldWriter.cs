@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using RegionClip.Common;
 using RegionClip.Torch;
 using RegionClip.Torch.Vision;
 
@@ -87,10 +88,10 @@ public static class WorldWriter
 
     private static void WriteAtomically(string path, Action<Utf8JsonWriter> write)
     {
-        var tmp = path + ".tmp";
-        using (var file = File.Create(tmp))
-        using (var writer = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = false }))
+        AtomicFile.Write(path, file =>
+        {
+            using var writer = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = false });
             write(writer);
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using RegionClip.Common;
 
 namespace RegionClip.Text;
 
@@ -19,14 +20,12 @@ public sealed class BpeMerges
     public void WriteMergesFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + ".tmp";
-        using (var file = File.Create(tmp))
-        using (Stream stream = full.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Optimal) : file)
-        using (var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" })
+        AtomicFile.Write(path, file =>
+        {
+            using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true) : file;
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
             foreach (var line in Lines()) writer.WriteLine(line);
-        File.Move(tmp, full, overwrite: true);
+        });
     }
 
     /// <summary>A tokenizer over these merges (the same one <see cref="ClipTokenizer.Load"/> makes from the file).</summary>

@@ -1,10 +1,14 @@
 using System.Diagnostics;
+using RegionClip.Common;
+using RegionClip.Data.Datasets;
+using RegionClip.Evaluation;
 using RegionClip.Modeling.Clip;
 using RegionClip.Synthetic;
 using RegionClip.Text;
 using RegionClip.Torch;
 using RegionClip.Torch.nn;
 using RegionClip.Torch.optim;
+using RegionClip.Training.Engine;
 
 namespace RegionClip.Training;
 
@@ -63,7 +67,7 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
                 Report(progress, TeacherPhase.LoadingImages), cancel);
             var loadSeconds = loadClock.Elapsed.TotalSeconds;
             torch.manual_seed(options.Seed);
-            using var model = new TeacherClip(options.ModelConfig(tokenizer.VocabularyCount));
+            using var model = ClipModel.ForTraining(options.ModelConfig(tokenizer.VocabularyCount));
             SetTemperature(model, options);
             using var optimizer = CreateOptimizer(model, options);
             var batch = Math.Min(options.BatchSize, data.Count);
@@ -79,8 +83,6 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
             state = TrainLoop(model, optimizer, data, options, state, batch, progress, cancel);
             Torch.Serialization.Checkpoint.SaveStateDict(model.state_dict(), TeacherPath);
             var log = TrainingLog.Read(LogPath);
-            var tail = log.Skip(Math.Max(0, log.Count - Math.Max(1, stepsPerEpoch))).ToList();
-            var timed = log.Where(r => r.ImagesPerSecond > 0).ToList();
 
             ZeroShotResult? zeroShot = null;
             var evalClock = Stopwatch.StartNew();
@@ -91,8 +93,8 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
             }
             return new TeacherResult(TeacherPath, CheckpointPath, LogPath, options, model.Config, model.parameters().Sum(p => p.numel()),
                 data.Count, batch, state.Step, resumedFrom, state.Seconds,
-                timed.Count == 0 ? 0 : timed.Sum(r => (double)batch) / timed.Sum(r => batch / r.ImagesPerSecond),
-                tail.Count == 0 ? double.NaN : tail.Average(r => r.Loss), zeroShot, loadSeconds, evalClock.Elapsed.TotalSeconds);
+                RunStatistics.ImagesPerSecond(log.Select(r => r.ImagesPerSecond), batch),
+                RunStatistics.TailMean(log.Select(r => r.Loss).ToList(), stepsPerEpoch), zeroShot, loadSeconds, evalClock.Elapsed.TotalSeconds);
         }
         finally
         {
@@ -100,60 +102,66 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
         }
     }
 
-    private TrainingState TrainLoop(TeacherClip model, Optimizer optimizer, ImageCaptionDataset data, TeacherOptions options, TrainingState state,
+    private TrainingState TrainLoop(ClipModel model, Optimizer optimizer, ImageCaptionDataset data, TeacherOptions options, TrainingState state,
         int batch, IProgress<TeacherProgress>? progress, CancellationToken cancel)
     {
-        var stepsPerEpoch = data.Count / batch;
-        LRScheduler scheduler = Schedule(optimizer, options, state.TotalSteps, state.Step);
         using var log = TrainingLog.Open(LogPath, state.Step);
         var trainable = model.parameters().Where(p => p.requires_grad).ToList<Tensor>();
         model.train();
         SampleChoice[]? plan = null;
         int planEpoch = -1;
-        var sessionClock = Stopwatch.StartNew();
-        double sessionStart = state.Seconds, calibrationStart = 0;
-        int sessionSteps = 0;
-        progress?.Report(new TeacherProgress(TeacherPhase.Training, state.Step, state.TotalSteps));
-        while (state.TotalSteps < 0 || state.Step < state.TotalSteps)
-        {
-            if (cancel.IsCancellationRequested)
+        var schedule = new LRScheduleHook<StepRecord>(Schedule(optimizer, options, state.TotalSteps, state.Step));
+        var loop = new TrainLoop<(double Loss, double LearningRate), StepRecord>(
+            step: s =>
             {
-                TrainingCheckpoint.Write(CheckpointPath, model, optimizer, state, options);
-                cancel.ThrowIfCancellationRequested();
-            }
-            if (planEpoch != state.Epoch)
-            {
-                plan = EpochPlan(options.Seed, state.Epoch, data, options.HorizontalFlip);
-                planEpoch = state.Epoch;
-            }
-            var stepStart = sessionClock.Elapsed.TotalSeconds;
-            var lr = optimizer.param_groups[0].lr;
-            var loss = TrainStep(model, optimizer, data, plan.AsSpan(state.Cursor * batch, batch), options, trainable);
-            scheduler.step();
-            var stepSeconds = sessionClock.Elapsed.TotalSeconds - stepStart;
-            sessionSteps++;
-            var next = state.Cursor + 1 == stepsPerEpoch ? (state.Epoch + 1, 0) : (state.Epoch, state.Cursor + 1);
-            state = state with { Step = state.Step + 1, Epoch = next.Item1, Cursor = next.Item2, Seconds = sessionStart + sessionClock.Elapsed.TotalSeconds };
-
-            if (state.TotalSteps < 0)
-            {
-                // --minutes: time a few steps (the first is slower: allocations, caches), then fix the run's length.
-                if (sessionSteps == 1) calibrationStart = sessionClock.Elapsed.TotalSeconds;
-                else if (sessionSteps == 1 + CalibrationSteps)
+                if (planEpoch != s.Epoch)
                 {
-                    var perStep = (sessionClock.Elapsed.TotalSeconds - calibrationStart) / CalibrationSteps;
-                    var left = options.Minutes!.Value * 60 - state.Seconds;
-                    state = state with { TotalSteps = state.Step + Math.Max(0, (long)(left / perStep)) };
-                    scheduler = Schedule(optimizer, options, state.TotalSteps, state.Step);
+                    plan = EpochPlan(options.Seed, s.Epoch, data, options.HorizontalFlip);
+                    planEpoch = s.Epoch;
                 }
+                var lr = optimizer.param_groups[0].lr;
+                return (TrainStep(model, optimizer, data, plan.AsSpan(s.Cursor * batch, batch), options, trainable), lr);
+            },
+            record: (before, after, o, seconds) => new StepRecord(after.Step, before.Epoch, o.Loss, o.LearningRate,
+                1 / Math.Exp(model.LogitScale.item<float>()), batch / seconds, after.Seconds),
+            stepsPerEpoch: data.Count / batch,
+            hooks:
+            [
+                schedule,
+                new MinutesHook(options, schedule, optimizer),
+                new StepLogHook<StepRecord>(log.Append),
+                new ProgressHook<StepRecord>((s, r) => progress?.Report(new TeacherProgress(TeacherPhase.Training, s.Step, s.TotalSteps, r))),
+                new CheckpointHook<StepRecord>(options.CheckpointEvery, s => TrainingCheckpoint.Write(CheckpointPath, model, optimizer, s, options)),
+            ]);
+        return loop.Run(state, cancel);
+    }
+
+    /// <summary>
+    /// A --minutes run (no total yet): times a few steps after the first (which is slower: allocations,
+    /// caches), then fixes the run's length to fit the minutes and restarts the schedule for it.
+    /// </summary>
+    private sealed class MinutesHook(TeacherOptions options, LRScheduleHook<StepRecord> schedule, Optimizer optimizer) : TrainHook<StepRecord>
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = new();
+        private int _sessionSteps;
+        private double _calibrationStart;
+
+        public override void BeforeTrain(TrainingState state) => _clock.Start();
+
+        public override TrainingState AfterStep(TrainingState state, StepRecord record)
+        {
+            if (state.TotalSteps >= 0) return state;
+            _sessionSteps++;
+            if (_sessionSteps == 1) _calibrationStart = _clock.Elapsed.TotalSeconds;
+            else if (_sessionSteps == 1 + CalibrationSteps)
+            {
+                var perStep = (_clock.Elapsed.TotalSeconds - _calibrationStart) / CalibrationSteps;
+                var left = options.Minutes!.Value * 60 - state.Seconds;
+                state = state with { TotalSteps = state.Step + Math.Max(0, (long)(left / perStep)) };
+                schedule.Scheduler = Schedule(optimizer, options, state.TotalSteps, state.Step);
             }
-            var record = new StepRecord(state.Step, planEpoch, loss, lr, 1 / Math.Exp(model.LogitScale.item<float>()), batch / stepSeconds, state.Seconds);
-            log.Append(record);
-            progress?.Report(new TeacherProgress(TeacherPhase.Training, state.Step, state.TotalSteps, record));
-            if (state.Step % options.CheckpointEvery == 0 || state.Step == state.TotalSteps)
-                TrainingCheckpoint.Write(CheckpointPath, model, optimizer, state, options);
+            return state;
         }
-        return state;
     }
 
     /// <summary>The run's length in steps; -1 for a --minutes run (known after a few steps).</summary>
@@ -161,7 +169,7 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
         options.Minutes is not null ? -1 : options.Epochs is int e ? (long)e * stepsPerEpoch : options.Steps;
 
     /// <summary>One optimisation step on a batch; returns the loss before the update.</summary>
-    internal static double TrainStep(TeacherClip model, Optimizer optimizer, ImageCaptionDataset data, ReadOnlySpan<SampleChoice> items,
+    internal static double TrainStep(ClipModel model, Optimizer optimizer, ImageCaptionDataset data, ReadOnlySpan<SampleChoice> items,
         TeacherOptions options, IReadOnlyList<Tensor> trainable)
     {
         using var scope = torch.NewDisposeScope();
@@ -197,7 +205,7 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
     }
 
     /// <summary>AdamW (β = 0.9, β2, ε = 1e-6 as CLIP) with weight decay on matrices and kernels only.</summary>
-    internal static AdamW CreateOptimizer(TeacherClip model, TeacherOptions options)
+    internal static AdamW CreateOptimizer(ClipModel model, TeacherOptions options)
     {
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         var decay = trainable.Where(p => p.ndim >= 2).ToList<Tensor>();
@@ -206,7 +214,7 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
         return new AdamW([Group(decay, options.WeightDecay), Group(noDecay, 0)]);
     }
 
-    private static void SetTemperature(TeacherClip model, TeacherOptions options)
+    private static void SetTemperature(ClipModel model, TeacherOptions options)
     {
         using (torch.no_grad()) model.LogitScale.fill_(Math.Log(1 / options.Temperature));
         model.LogitScale.requires_grad = options.LearnTemperature;

@@ -3,7 +3,7 @@ using F = RegionClip.Torch.nn.functional;
 
 namespace RegionClip.Training;
 
-/// <summary>CLIP's image–text contrastive loss (SPEC §6.6, without the multi-GPU gather).</summary>
+/// <summary>CLIP's image–text contrastive loss (without the multi-GPU gather).</summary>
 public static class ContrastiveLoss
 {
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using RegionClip.Common;
 
 namespace RegionClip.Training;
 
@@ -14,13 +15,11 @@ internal static class CsvLog
         Func<string, IReadOnlyList<T>> read, Func<T, long> step, Func<T, string> format)
     {
         var kept = keepThroughStep > 0 && File.Exists(path) ? read(path).Where(r => step(r) <= keepThroughStep).ToList() : [];
-        var tmp = path + ".tmp";
-        using (var w = new StreamWriter(tmp, append: false))
+        AtomicFile.WriteText(path, w =>
         {
             w.WriteLine(header);
             foreach (var r in kept) w.WriteLine(format(r));
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
         return new StreamWriter(path, append: true) { AutoFlush = true };
     }
 

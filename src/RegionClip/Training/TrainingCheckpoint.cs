@@ -1,20 +1,11 @@
+using RegionClip.Training.Engine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RegionClip.Modeling.Clip;
 using RegionClip.Torch.optim;
 using RegionClip.Torch.Serialization;
 
 namespace RegionClip.Training;
-
-/// <summary>
-/// Where a training run stands. Data order, caption choice and mirroring are a pure function of
-/// (Seed, Epoch, position in the epoch), so (Seed, Epoch, Cursor) is the data sampler's complete
-/// random state; the LR schedule is closed-form in Step.
-/// </summary>
-/// <param name="TotalSteps">Steps of the whole run; -1 while a --minutes run has not measured its speed yet.</param>
-/// <param name="Cursor">Batches of <paramref name="Epoch"/> already done.</param>
-/// <param name="Seconds">Training time spent so far, over all sessions.</param>
-/// <param name="Images">Training images of the world: a resumed run must see the same data.</param>
-public sealed record TrainingState(long Step, long TotalSteps, int Epoch, int Cursor, ulong Seed, double Seconds, int Images);
 
 /// <summary>
 /// The teacher's resumable training checkpoint (<see cref="TrainingCheckpointFile"/>'s layout, written
@@ -39,7 +30,7 @@ public sealed class TrainingCheckpoint : IDisposable
     public TeacherOptions Options { get; }
     public TrainingState State { get; }
 
-    public static void Write(string path, TeacherClip model, Optimizer optimizer, TrainingState state, TeacherOptions options)
+    public static void Write(string path, ClipModel model, Optimizer optimizer, TrainingState state, TeacherOptions options)
     {
         var modelDict = new OrderedDictionary<string, object?>();
         foreach (var (k, v) in model.state_dict()) modelDict[k] = v;
@@ -54,7 +45,7 @@ public sealed class TrainingCheckpoint : IDisposable
     }
 
     /// <summary>Copies the saved weights, BN statistics and optimizer state into a model and optimizer built from <see cref="Options"/>.</summary>
-    public void Restore(TeacherClip model, Optimizer optimizer) =>
+    public void Restore(ClipModel model, Optimizer optimizer) =>
         TrainingCheckpointFile.Restore(Path, _root, model, optimizer, "does not fit the teacher it describes (was the world's vocabulary changed?)");
 
     public void Dispose() => Checkpoint.DisposeTree(_root);

@@ -1,3 +1,4 @@
+using RegionClip.Training.Engine;
 using System.Text.Json;
 using RegionClip.Torch;
 using RegionClip.Torch.optim;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Xml;
+using RegionClip.Common;
 
 namespace RegionClip.Visualization;
 
@@ -64,7 +65,7 @@ public static class DetectionSvg
 
     /// <summary>Writes <see cref="Render"/>'s document to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     public static void Write(string path, EmbeddedImage image, IReadOnlyList<DrawnBox> boxes, string? title = null) =>
-        Markup.WriteAtomic(path, Render(image, boxes, title));
+        AtomicFile.WriteAllText(path, Render(image, boxes, title));
 
     private static void WriteBox(XmlWriter w, DrawnBox box, Style style, int width, int height)
     {

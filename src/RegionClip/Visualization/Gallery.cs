@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml;
+using RegionClip.Common;
 
 namespace RegionClip.Visualization;
 
@@ -66,7 +67,7 @@ public static class Gallery
 
     /// <summary>Writes <see cref="Render"/>'s page to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, IReadOnlyList<GalleryItem> items, string title) =>
-        Markup.WriteAtomic(path, Render(path, items, title));
+        AtomicFile.WriteAllText(path, Render(path, items, title));
 
     private static void WriteItem(XmlWriter w, string directory, GalleryItem item)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml;
+using RegionClip.Common;
 
 namespace RegionClip.Visualization;
 
@@ -115,7 +116,7 @@ public sealed class HtmlReport
     }
 
     /// <summary>Writes the page to <paramref name="path"/> atomically.</summary>
-    public void Write(string path) => Markup.WriteAtomic(path, Render(path));
+    public void Write(string path) => AtomicFile.WriteAllText(path, Render(path));
 
     private static void CheckSvg(string svg)
     {

@@ -48,22 +48,4 @@ internal static class Markup
         }
         return sb?.ToString() ?? text;
     }
-
-    /// <summary>Writes UTF-8 text (no BOM) atomically: a temporary file in the target folder, then a rename.</summary>
-    public static void WriteAtomic(string path, string text)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = $"{full}.{Environment.ProcessId}.tmp";
-        try
-        {
-            File.WriteAllText(tmp, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using RegionClip.Tests.Detection;
-using RegionClip.Text;
 
 namespace RegionClip.Tests.Cli;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using RegionClip.Checkpoints;
+using RegionClip.Modeling.Clip;
 using RegionClip.Tests.Data;
 using RegionClip.Tests.Detection;
-using RegionClip.Text;
 
 namespace RegionClip.Tests.Cli;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using RegionClip.Demo;
+using RegionClip.Cli.Demo;
 using RegionClip.Training;
 
 namespace RegionClip.Tests.Demo;

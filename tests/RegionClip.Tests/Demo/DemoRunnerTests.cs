@@ -1,6 +1,6 @@
 using System.Text.Json;
+using RegionClip.Cli.Demo;
 using RegionClip.Data.Coco;
-using RegionClip.Demo;
 
 namespace RegionClip.Tests.Demo;
 

@@ -1,4 +1,4 @@
-using RegionClip.Demo;
+using RegionClip.Cli.Demo;
 using RegionClip.Training;
 using RegionClip.Training.Rpn;
 

@@ -61,7 +61,7 @@ public sealed class InferenceFoldingTests : TorchTest
         visual.eval();
         var x = torch.randn([2, 3, 80, 48], gen);
 
-        using var folded = FoldedResNet.TryCreate(visual, layers);
+        using var folded = FoldedResNet.TryCreate(visual);
         Assert.NotNull(folded);
         Tensor res4, res5;
         using (torch.inference_mode())
@@ -81,6 +81,6 @@ public sealed class InferenceFoldingTests : TorchTest
     {
         int[] layers = [1, 1, 1, 1];
         using var visual = new ModifiedResNet(layers, 16, 2, 64, 8, c => new BatchNorm2d(c));
-        Assert.Null(FoldedResNet.TryCreate(visual, layers));
+        Assert.Null(FoldedResNet.TryCreate(visual));
     }
 }

@@ -1,5 +1,7 @@
 using RegionClip.Checkpoints;
+using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Detection;
+using RegionClip.Structures;
 using RegionClip.Text;
 using RegionClip.Torch.Serialization;
 

@@ -1,5 +1,6 @@
-using RegionClip.Checkpoints;
+using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Detection;
+using RegionClip.Structures;
 using RegionClip.Tests.Cli;
 using RegionClip.Text;
 using RegionClip.Torch.Serialization;

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Detection;
+using RegionClip.Structures;
 using RegionClip.Torch.Serialization;
 
 namespace RegionClip.Tests.Detection;
@@ -36,7 +38,7 @@ internal sealed class RegionReference : IDisposable
     internal string SaveConcepts(TempDir dir)
     {
         var path = dir.File("concepts.pth");
-        using var pool = RegionClip.Text.ConceptPool.FromEmbeddings(this["concepts"].clone(), Names);
+        using var pool = RegionClip.Modeling.Clip.ConceptPool.FromEmbeddings(this["concepts"].clone(), Names);
         pool.Save(path);
         return path;
     }

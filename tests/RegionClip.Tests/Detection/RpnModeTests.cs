@@ -1,12 +1,13 @@
+using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Detection;
 using RegionClip.Modeling.Proposals;
-using RegionClip.Text;
+using RegionClip.Structures;
 
 namespace RegionClip.Tests.Detection;
 
 using Detection = RegionClip.Modeling.Detection.Detection;
 
-/// <summary>RPN mode: proposals of the committed R50-FPN fixture, region scores fused with objectness (SPEC §5.5).</summary>
+/// <summary>RPN mode: proposals of the committed R50-FPN fixture, region scores fused with objectness.</summary>
 public sealed class RpnModeTests : TorchTest
 {
     private readonly RegionReference _ref;

@@ -3,7 +3,7 @@ using RegionClip.Text;
 
 namespace RegionClip.Tests.Modeling;
 
-/// <summary>Configuration inference for every official CLIP ResNet size (SPEC §1.1), from shapes alone.</summary>
+/// <summary>Configuration inference for every official CLIP ResNet size, from shapes alone.</summary>
 public sealed class ClipConfigTests : TorchTest
 {
     /// <summary>The keys build_model reads, with the official shapes (zero-copy expanded tensors).</summary>

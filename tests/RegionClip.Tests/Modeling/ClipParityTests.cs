@@ -1,4 +1,3 @@
-using RegionClip.Checkpoints;
 using RegionClip.Modeling.Clip;
 using RegionClip.Torch.Serialization;
 

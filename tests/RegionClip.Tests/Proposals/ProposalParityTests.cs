@@ -1,5 +1,6 @@
 using RegionClip.Modeling.Detection;
 using RegionClip.Modeling.Proposals;
+using RegionClip.Structures;
 
 namespace RegionClip.Tests.Proposals;
 

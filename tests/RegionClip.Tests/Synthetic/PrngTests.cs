@@ -1,4 +1,4 @@
-using RegionClip.Synthetic;
+using RegionClip.Common;
 
 namespace RegionClip.Tests.Synthetic;
 

@@ -1,3 +1,4 @@
+using RegionClip.Structures;
 using RegionClip.Synthetic.Raster;
 
 namespace RegionClip.Tests.Synthetic;

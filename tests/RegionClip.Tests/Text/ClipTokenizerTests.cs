@@ -3,7 +3,7 @@ using RegionClip.Text;
 
 namespace RegionClip.Tests.Text;
 
-/// <summary>CLIP BPE ids against the official tokenizer (../shared/fixtures/tokenizer) and SPEC §2's vectors.</summary>
+/// <summary>CLIP BPE ids against the official tokenizer (../shared/fixtures/tokenizer) and hand-made vectors.</summary>
 public sealed class ClipTokenizerTests
 {
     private static readonly Lazy<ClipTokenizer?> Shared = new(() =>

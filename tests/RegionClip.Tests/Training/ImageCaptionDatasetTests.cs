@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RegionClip.Data;
+using RegionClip.Data.Datasets;
 using RegionClip.Text;
 using RegionClip.Training;
 

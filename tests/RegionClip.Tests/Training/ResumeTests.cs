@@ -1,3 +1,4 @@
+using RegionClip.Training.Engine;
 using RegionClip.Modeling.Clip;
 using RegionClip.Torch.Serialization;
 using RegionClip.Training;

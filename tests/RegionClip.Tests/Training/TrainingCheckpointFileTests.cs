@@ -1,3 +1,4 @@
+using RegionClip.Training.Engine;
 using RegionClip.Training;
 using RegionClip.Training.Rpn;
 

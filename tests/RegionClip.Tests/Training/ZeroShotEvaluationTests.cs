@@ -1,9 +1,10 @@
 using System.Text.Json;
 using RegionClip.Data;
+using RegionClip.Data.Datasets;
+using RegionClip.Evaluation;
 using RegionClip.Modeling.Clip;
 using RegionClip.Text;
 using RegionClip.Torch.Serialization;
-using RegionClip.Training;
 using F = RegionClip.Torch.nn.functional;
 
 namespace RegionClip.Tests.Training;
@@ -16,7 +17,7 @@ public sealed class ZeroShotEvaluationTests(TinyWorld world) : TorchTest, IClass
         using var dir = Paths.TempDir();
         var tokenizer = ClipTokenizer.Load(world.VocabularyPath);
         torch.manual_seed(3);
-        using (var teacher = new TeacherClip(TinyWorld.TinyTeacher.ModelConfig(tokenizer.VocabularyCount)))
+        using (var teacher = new ClipModel(TinyWorld.TinyTeacher.ModelConfig(tokenizer.VocabularyCount)))
             Checkpoint.SaveStateDict(teacher.state_dict(), dir.File("t.pth"));
         using var clip = ClipModel.Load(dir.File("t.pth"));
 
@@ -59,7 +60,7 @@ public sealed class ZeroShotEvaluationTests(TinyWorld world) : TorchTest, IClass
         var tokenizer = ClipTokenizer.Load(world.VocabularyPath);
         using var dir = Paths.TempDir();
         torch.manual_seed(3);
-        using (var teacher = new TeacherClip(TinyWorld.TinyTeacher.ModelConfig(tokenizer.VocabularyCount)))
+        using (var teacher = new ClipModel(TinyWorld.TinyTeacher.ModelConfig(tokenizer.VocabularyCount)))
             Checkpoint.SaveStateDict(teacher.state_dict(), dir.File("t.pth"));
         using var clip = ClipModel.Load(dir.File("t.pth"));
         var e = Assert.Throws<FileNotFoundException>(() => ZeroShotEvaluation.Evaluate(clip, tokenizer, world.Dir, "test"));

@@ -4,7 +4,7 @@ using RegionClip.Torch.Vision;
 namespace RegionClip.Torch.Tests.Vision;
 
 /// <summary>
-/// ops.batched_soft_nms against the generator's Python reference of SPEC §7.6 (detectron2's
+/// ops.batched_soft_nms against the generator's Python reference (detectron2's
 /// batched_soft_nms, gaussian), plus hand-computed cases and errors.
 /// </summary>
 public sealed class SoftNmsTests : TorchTest

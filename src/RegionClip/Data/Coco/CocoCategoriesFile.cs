@@ -30,4 +30,16 @@ public static class CocoCategoriesFile
         CocoDatasetReader.IndexIds(Path.GetFileName(path), "categories", categories.Count, i => categories[i].Id);
         return categories;
     }
+
+    /// <summary>
+    /// A COCO/LVIS JSON's categories as a vocabulary: names and ids in ascending id, the row order of
+    /// the official embedding files (coco_65_cls_emb.pth, lvis_1203_cls_emb.pth). Reads only the
+    /// "categories" array, so it is cheap even for LVIS's 1 GB training file.
+    /// </summary>
+    public static (IReadOnlyList<string> Names, IReadOnlyList<long> Ids) Vocabulary(string path)
+    {
+        var cats = Load(path).OrderBy(c => c.Id).ToList();
+        if (cats.Count == 0) throw new InvalidDataException($"'{path}' has no categories");
+        return (cats.Select(c => c.Name).ToList(), cats.Select(c => c.Id).ToList());
+    }
 }

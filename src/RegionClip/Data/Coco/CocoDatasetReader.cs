@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RegionClip.Structures;
 using static RegionClip.Data.Coco.CocoJson;
 
 namespace RegionClip.Data.Coco;

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using RegionClip.Common;
+using RegionClip.Structures;
 using static RegionClip.Data.Coco.CocoJson;
 
 namespace RegionClip.Data.Coco;
@@ -42,35 +44,24 @@ public static class CocoResultsFile
     /// <summary>Writes a results file atomically (a temporary file in the same folder, then a rename).</summary>
     public static void Save(string path, IEnumerable<CocoDetection> detections)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = $"{full}.{Environment.ProcessId}.tmp";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var w = new Utf8JsonWriter(stream))
+            using var w = new Utf8JsonWriter(stream);
+            w.WriteStartArray();
+            foreach (var d in detections)
             {
-                w.WriteStartArray();
-                foreach (var d in detections)
-                {
-                    if (d.Bbox is not { Length: 4 })
-                        throw new ArgumentException($"{path}: a detection of image {d.ImageId} has a bbox of {d.Bbox?.Length ?? 0} numbers, not 4");
-                    w.WriteStartObject();
-                    w.WriteNumber("image_id"u8, d.ImageId);
-                    w.WriteNumber("category_id"u8, d.CategoryId);
-                    w.WriteStartArray("bbox"u8);
-                    foreach (var v in d.Bbox) w.WriteNumberValue(v);
-                    w.WriteEndArray();
-                    w.WriteNumber("score"u8, d.Score);
-                    w.WriteEndObject();
-                }
+                if (d.Bbox is not { Length: 4 })
+                    throw new ArgumentException($"{path}: a detection of image {d.ImageId} has a bbox of {d.Bbox?.Length ?? 0} numbers, not 4");
+                w.WriteStartObject();
+                w.WriteNumber("image_id"u8, d.ImageId);
+                w.WriteNumber("category_id"u8, d.CategoryId);
+                w.WriteStartArray("bbox"u8);
+                foreach (var v in d.Bbox) w.WriteNumberValue(v);
                 w.WriteEndArray();
+                w.WriteNumber("score"u8, d.Score);
+                w.WriteEndObject();
             }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+            w.WriteEndArray();
+        });
     }
 }

@@ -38,6 +38,15 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Each convolution with the norm after it, in order: conv1/bn1, conv2/bn2, conv3/bn3.</summary>
+    internal IReadOnlyList<(Conv2d Conv, Module<Tensor, Tensor> Norm)> Main => [(_conv1, _bn1), (_conv2, _bn2), (_conv3, _bn3)];
+
+    /// <summary>The shortcut's convolution and norm (downsample.0/.1), when the block changes shape.</summary>
+    internal (Conv2d Conv, Module<Tensor, Tensor> Norm)? Shortcut => _downConv is null ? null : (_downConv, _downBn!);
+
+    /// <summary>The block's spatial stride (average pooling after conv2 and on the shortcut).</summary>
+    internal long Stride => _stride;
+
     /// <summary>The block's last norm (bn3): OpenAI's initialisation zeroes its scale so a new block starts as the identity.</summary>
     public Module<Tensor, Tensor> LastNorm => _bn3;
 

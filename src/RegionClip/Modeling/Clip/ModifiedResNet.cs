@@ -14,7 +14,9 @@ public sealed class ModifiedResNet : Module<Tensor, Tensor>
 {
     private readonly Conv2d _conv1, _conv2, _conv3;
     private readonly Module<Tensor, Tensor> _bn1, _bn2, _bn3;
-    private readonly Sequential _layer1, _layer2, _layer3, _layer4;
+    private readonly Sequential _layer1, _layer2, _layer3;
+    private readonly Sequential? _layer4;
+    private readonly AttentionPool2d? _attnPool;
 
     /// <summary>RegionCLIP's norm: batch norm with frozen statistics and affine terms.</summary>
     public static Module<Tensor, Tensor> FrozenNorm(long channels) => new FrozenBatchNorm2d(channels);
@@ -22,8 +24,21 @@ public sealed class ModifiedResNet : Module<Tensor, Tensor>
     /// <param name="norm">Makes each batch norm for a channel count: frozen (RegionCLIP, the default) or
     /// trainable <see cref="BatchNorm2d"/> for training from scratch. Both use OpenAI's keys.</param>
     public ModifiedResNet(int[] layers, int outputDim, int heads, int inputResolution, int width, Func<long, Module<Tensor, Tensor>>? norm = null)
+        : this(layers, width, norm, res4Only: false, outputDim, heads, inputResolution)
     {
-        if (layers.Length != 4) throw new ArgumentException($"expected 4 stage depths, got {layers.Length}");
+    }
+
+    /// <summary>
+    /// Stem..layer3 only (the stride-16 "res4" trunk), under the same keys: the official "clipbackbone"
+    /// RPN's backbone. <paramref name="layers"/> holds layer1..layer3's depths (a fourth is ignored).
+    /// </summary>
+    public static ModifiedResNet Res4Trunk(int[] layers, int width, Func<long, Module<Tensor, Tensor>>? norm = null) =>
+        new(layers, width, norm, res4Only: true, 0, 0, 0);
+
+    private ModifiedResNet(int[] layers, int width, Func<long, Module<Tensor, Tensor>>? norm, bool res4Only, int outputDim, int heads, int inputResolution)
+    {
+        if (layers.Length != 4 && !(res4Only && layers.Length == 3))
+            throw new ArgumentException($"expected {(res4Only ? "3 or 4" : "4")} stage depths, got {layers.Length}");
         norm ??= FrozenNorm;
         _conv1 = register_module("conv1", new Conv2d(3, width / 2, 3, stride: 2, padding: 1, hasBias: false));
         _bn1 = register_module("bn1", norm(width / 2));
@@ -35,13 +50,22 @@ public sealed class ModifiedResNet : Module<Tensor, Tensor>
         _layer1 = register_module("layer1", Stage(ref inplanes, width, layers[0], 1, norm));
         _layer2 = register_module("layer2", Stage(ref inplanes, width * 2, layers[1], 2, norm));
         _layer3 = register_module("layer3", Stage(ref inplanes, width * 4, layers[2], 2, norm));
+        if (res4Only) return;
         _layer4 = register_module("layer4", Stage(ref inplanes, width * 8, layers[3], 2, norm));
-        AttnPool = register_module("attnpool", new AttentionPool2d(inputResolution / 32, width * 32, heads, outputDim));
+        _attnPool = register_module("attnpool", new AttentionPool2d(inputResolution / 32, width * 32, heads, outputDim));
     }
 
     /// <summary>res5 for RegionCLIP's ROI head.</summary>
-    public Module<Tensor, Tensor> Layer4 => _layer4;
-    public AttentionPool2d AttnPool { get; }
+    public Module<Tensor, Tensor> Layer4 => _layer4 ?? throw new InvalidOperationException("this is a res4 trunk: it has no layer4");
+    public AttentionPool2d AttnPool => _attnPool ?? throw new InvalidOperationException("this is a res4 trunk: it has no attention pool");
+
+    /// <summary>The stem's convolutions with their norms: conv1/bn1 (stride 2), conv2/bn2, conv3/bn3.</summary>
+    internal IReadOnlyList<(Conv2d Conv, Module<Tensor, Tensor> Norm)> StemParts => [(_conv1, _bn1), (_conv2, _bn2), (_conv3, _bn3)];
+
+    /// <summary>The bottlenecks of layer1..layer4 (layer1..layer3 for a res4 trunk).</summary>
+    internal IReadOnlyList<IReadOnlyList<Bottleneck>> Stages =>
+        new[] { _layer1, _layer2, _layer3, _layer4 }.OfType<Sequential>()
+            .Select(s => (IReadOnlyList<Bottleneck>)s.named_children().Select(c => (Bottleneck)c.module).ToList()).ToList();
 
     public Tensor Stem(Tensor x)
     {
@@ -62,7 +86,7 @@ public sealed class ModifiedResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        return AttnPool.forward(_layer4.forward(Res4(x))).MoveToOuterScope();
+        return AttnPool.forward(Layer4.forward(Res4(x))).MoveToOuterScope();
     }
 
     /// <summary>One stage of bottlenecks (stride on the first), children "0", "1", … as in PyTorch.</summary>

@@ -1,6 +1,8 @@
+using RegionClip.Data.Coco;
+using RegionClip.Structures;
 namespace RegionClip.Modeling.Detection;
 
-/// <summary>How region class probabilities combine with RPN objectness (SPEC §5.5 step 2).</summary>
+/// <summary>How region class probabilities combine with RPN objectness.</summary>
 public enum ScoreFusion
 {
     /// <summary>Class probabilities alone (GT / given boxes; COCO zero-shot).</summary>
@@ -14,7 +16,7 @@ public enum ScoreFusion
     Sigmoid,
 }
 
-/// <summary>Post-processing of zero-shot detection (SPEC §5.5); presets follow the official configs.</summary>
+/// <summary>Post-processing of zero-shot detection; presets follow the official configs.</summary>
 public sealed record DetectionOptions
 {
     /// <summary>Candidates need a score strictly above this.</summary>
@@ -23,7 +25,7 @@ public sealed record DetectionOptions
     public double NmsThreshold { get; init; } = 0.3;
     /// <summary>Detections kept per image (after NMS, best first).</summary>
     public int MaxDetections { get; init; } = 300;
-    /// <summary>Gaussian soft-NMS (SPEC §7.6) instead of hard NMS.</summary>
+    /// <summary>Gaussian soft-NMS instead of hard NMS.</summary>
     public bool SoftNms { get; init; }
     public double SoftNmsSigma { get; init; } = 0.5;
     public double SoftNmsPrune { get; init; } = 0.001;
@@ -38,6 +40,10 @@ public sealed record DetectionOptions
     /// <summary>LVIS zero-shot config as the GT-box scripts run it: 0.0001, NMS 0.5, 300 per image.</summary>
     public static DetectionOptions Lvis { get; } = new() { ScoreThreshold = 0.0001, NmsThreshold = 0.5, MaxDetections = 300 };
 
+    /// <summary>The official preset for evaluating on <paramref name="dataset"/>'s boxes: LVIS when its categories have frequencies, else COCO.</summary>
+    public static DetectionOptions ForDataset(CocoDataset dataset) =>
+        dataset.Categories.Any(c => c.Frequency is not null) ? Lvis : Coco;
+
     internal void Validate()
     {
         if (double.IsNaN(ScoreThreshold)) throw new ArgumentException("the score threshold is NaN");
@@ -51,4 +57,11 @@ public sealed record DetectionOptions
 /// <param name="Concept">Index into the vocabulary.</param>
 /// <param name="CategoryId">The dataset's category id when the vocabulary came from a categories file.</param>
 /// <param name="Region">Index of the region (given box or proposal) it came from.</param>
-public sealed record Detection(Box Box, int Concept, string Label, float Score, long? CategoryId, int Region);
+public sealed record Detection(Box Box, int Concept, string Label, float Score, long? CategoryId, int Region)
+{
+    /// <summary>
+    /// The COCO results entry of this detection in image <paramref name="imageId"/>: [x, y, w, h], and the
+    /// dataset's category id, or the vocabulary's 1-based index when the vocabulary has no ids.
+    /// </summary>
+    public CocoDetection ToCoco(long imageId) => new(imageId, CategoryId ?? Concept + 1, Box.ToXywh(), Score);
+}

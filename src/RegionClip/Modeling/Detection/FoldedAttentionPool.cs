@@ -5,7 +5,7 @@ using F = RegionClip.Torch.nn.functional;
 namespace RegionClip.Modeling.Detection;
 
 /// <summary>
-/// CLIP's attention pooling (SPEC §1.5) for inference, with its single query folded into the key and
+/// CLIP's attention pooling for inference, with its single query folded into the key and
 /// value projections. Only the mean token queries, so per head h
 ///   score_j = q_h · (W_k,h t_j + b_k,h) = (W_k,hᵀ q_h) · t_j + const   (the constant cancels in the softmax)
 ///   out_h   = Σ_j a_j (W_v,h t_j + b_v,h) = W_v,h (Σ_j a_j t_j) + b_v,h   (the weights sum to 1)

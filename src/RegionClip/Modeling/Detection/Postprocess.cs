@@ -20,7 +20,7 @@ internal sealed class KeptPairs(Tensor boxes, Tensor scores, Tensor classes, Ten
     }
 }
 
-/// <summary>detectron2's fast_rcnn_inference_single_image as RegionCLIP configures it (SPEC §5.5).</summary>
+/// <summary>detectron2's fast_rcnn_inference_single_image as RegionCLIP configures it.</summary>
 internal static class Postprocess
 {
     /// <param name="boxes">[R, 4] class-agnostic boxes in input pixels.</param>

@@ -4,7 +4,7 @@ using F = RegionClip.Torch.nn.functional;
 namespace RegionClip.Modeling.Detection;
 
 /// <summary>
-/// RegionCLIP's text-embedding classifier (SPEC §5.4): cosine similarity of each region with each
+/// RegionCLIP's text-embedding classifier: cosine similarity of each region with each
 /// concept, a background column whose logit is exactly 0 (a frozen zero embedding), all divided by
 /// the temperature 0.01, softmax over K + 1 with background last.
 /// </summary>

@@ -1,4 +1,5 @@
-using RegionClip.Text;
+using RegionClip.Modeling.Clip;
+using RegionClip.Structures;
 using RegionClip.Torch;
 
 namespace RegionClip.Modeling.Detection;
@@ -48,7 +49,7 @@ public sealed partial class RegionClipModel
         return result;
     }
 
-    /// <summary>Zero-shot classification of boxes (original pixels) against a vocabulary (SPEC §5.4).</summary>
+    /// <summary>Zero-shot classification of boxes (original pixels) against a vocabulary.</summary>
     public IReadOnlyList<RegionScores> ClassifyRegions(DetectionImage image, IReadOnlyList<Box> boxes, ConceptPool concepts)
     {
         using var scope = torch.NewDisposeScope();

@@ -1,13 +1,14 @@
 using RegionClip.Checkpoints;
 using RegionClip.Modeling.Clip;
+using RegionClip.Structures;
 using RegionClip.Torch;
-using RegionClip.Torch.Vision;
 using RegionClip.Torch.nn;
+using RegionClip.Torch.Vision;
 
 namespace RegionClip.Modeling.Detection;
 
 /// <summary>
-/// RegionCLIP's split of the CLIP visual encoder (SPEC §3): the backbone runs stem..res4 once per
+/// RegionCLIP's split of the CLIP visual encoder: the backbone runs stem..res4 once per
 /// image (stride 16); each region is RoIAlign-ed from res4 (aligned, adaptive sampling, 2× the
 /// attention-pool grid) and goes through res5 (layer4) and attention pooling. The text tower, when
 /// the checkpoint has one, embeds concepts.
@@ -160,7 +161,7 @@ public sealed partial class RegionClipModel : IDisposable
                     foreach (var i in members) perImage[i] = torch.zeros(0, EmbedDim);
                     continue;
                 }
-                folded ??= FoldedResNet.TryCreate(Visual, Config.VisionLayers);
+                folded ??= FoldedResNet.TryCreate(Visual);
                 Tensor res4;
                 using (var batch = torch.stack(members.Select(i => images[i].Pixels).ToArray()))
                     res4 = folded?.Res4(batch) ?? Backbone(batch);

@@ -1,11 +1,13 @@
+using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Proposals;
+using RegionClip.Structures;
 using RegionClip.Text;
 using RegionClip.Torch;
 
 namespace RegionClip.Modeling.Detection;
 
 /// <summary>
-/// Zero-shot detection with a RegionCLIP (or CLIP) model and any vocabulary (SPEC §5): regions are
+/// Zero-shot detection with a RegionCLIP (or CLIP) model and any vocabulary: regions are
 /// classified by their CLIP-space embeddings, then thresholded, per-class NMS-ed and cut to the top k.
 /// Regions come from a region proposal network (<see cref="Detect(DetectionImage)"/>, "RPN mode") or
 /// are given (<see cref="DetectInBoxes(DetectionImage, Tensor)"/>: user boxes or ground truth, "GT mode").
@@ -131,7 +133,7 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
         return result;
     }
 
-    /// <summary>Back to original pixels (SPEC §5.6): scale, clip, drop empty boxes.</summary>
+    /// <summary>Back to original pixels: scale, clip, drop empty boxes.</summary>
     internal IReadOnlyList<Detection> ToDetections(DetectionImage image, KeptPairs kept)
     {
         using var original = image.ToOriginal(kept.Boxes);

@@ -22,6 +22,13 @@ public sealed class FrozenBatchNorm2d : Module<Tensor, Tensor>
         _var = register_buffer("running_var", torch.ones([channels]))!;
     }
 
+    /// <summary>The normalisation as tensors (the module's own; do not dispose), for folding into a convolution.</summary>
+    public (Tensor Weight, Tensor Bias, Tensor RunningMean, Tensor RunningVar) Parameters => (_weight, _bias, _mean, _var);
+
+    /// <summary>As detectron2's FrozenBatchNorm2d: the step counter of a trained BN's state means nothing here and is dropped.</summary>
+    protected override void adapt_loaded_state(string prefix, IDictionary<string, Tensor> state) =>
+        state.Remove(prefix + "num_batches_tracked");
+
     public override Tensor forward(Tensor x) =>
         F.batch_norm(x, _mean, _var, _weight, _bias, training: false, momentum: 0, eps: Eps);
 }

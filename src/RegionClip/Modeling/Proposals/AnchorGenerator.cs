@@ -36,7 +36,7 @@ public sealed class AnchorGenerator
     public static AnchorGenerator FromCells(IReadOnlyList<float[]> cells, int[] strides, double offset = 0.0) =>
         new(cells.Select(c => c.ToArray()).ToArray(), strides, offset);
 
-    /// <summary>SPEC §4.5: C4 — sizes 32..512 × ratios 0.5, 1, 2 on res4 (stride 16); FPN — one size per level p2..p6.</summary>
+    /// <summary>C4 — sizes 32..512 × ratios 0.5, 1, 2 on res4 (stride 16); FPN — one size per level p2..p6.</summary>
     public static AnchorGenerator For(RpnKind kind) => For(kind, null, null);
 
     /// <summary>

@@ -2,7 +2,6 @@ using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Layers;
 using RegionClip.Torch;
 using RegionClip.Torch.nn;
-using F = RegionClip.Torch.nn.functional;
 
 namespace RegionClip.Modeling.Proposals;
 
@@ -14,9 +13,7 @@ namespace RegionClip.Modeling.Proposals;
 /// </summary>
 public sealed class ClipBackbone : Module<Tensor, Tensor[]>
 {
-    private readonly Conv2d _conv1, _conv2, _conv3;
-    private readonly Module<Tensor, Tensor> _bn1, _bn2, _bn3;
-    private readonly Sequential[] _layers = new Sequential[3];
+    private readonly ModifiedResNet _trunk;
 
     /// <param name="config">CLIP's width as <see cref="ResNetConfig.StemChannels"/> and layer1..layer3 depths; its norm: frozen (RegionCLIP) or trainable BN.</param>
     public ClipBackbone(ResNetConfig config)
@@ -27,31 +24,12 @@ public sealed class ClipBackbone : Module<Tensor, Tensor[]>
         int width = config.StemChannels;
         if (width < 2 || width % 2 != 0 || config.BottleneckChannels != width || config.Res2Channels != width * Bottleneck.Expansion)
             throw new ArgumentException($"a CLIP tower of width w has stem w, bottleneck w and layer1 output 4w (w even); got stem {config.StemChannels}, bottleneck {config.BottleneckChannels}, layer1 {config.Res2Channels}");
+        if (config.Norm is not (NormKind.Frozen or NormKind.BatchNorm))
+            throw new ArgumentException($"a CLIP backbone has batch norm (Frozen or BatchNorm), not {config.Norm}");
         Config = config;
-        Func<long, Module<Tensor, Tensor>> norm = config.Norm switch
-        {
-            NormKind.Frozen => c => new FrozenBatchNorm2d(c),
-            NormKind.BatchNorm => c => new BatchNorm2d(c),
-            _ => throw new ArgumentException($"a CLIP backbone has batch norm (Frozen or BatchNorm), not {config.Norm}"),
-        };
-        _conv1 = register_module("conv1", new Conv2d(3, width / 2, 3, stride: 2, padding: 1, hasBias: false));
-        _bn1 = register_module("bn1", norm(width / 2));
-        _conv2 = register_module("conv2", new Conv2d(width / 2, width / 2, 3, padding: 1, hasBias: false));
-        _bn2 = register_module("bn2", norm(width / 2));
-        _conv3 = register_module("conv3", new Conv2d(width / 2, width, 3, padding: 1, hasBias: false));
-        _bn3 = register_module("bn3", norm(width));
-        long inplanes = width;
-        for (int i = 0; i < 3; i++)
-        {
-            var stage = new Sequential();
-            long planes = (long)width << i;
-            for (int b = 0; b < config.Depths[i]; b++)
-            {
-                stage.append(new Bottleneck(inplanes, planes, b == 0 && i > 0 ? 2 : 1, norm));
-                inplanes = planes * Bottleneck.Expansion;
-            }
-            _layers[i] = register_module($"layer{i + 1}", stage);
-        }
+        // CLIP's own trunk; its parts are registered here directly so the keys stay "conv1", "layer1.0.…".
+        _trunk = ModifiedResNet.Res4Trunk(config.Depths, width, c => Norms.Create(config.Norm, c)!);
+        foreach (var (name, part) in _trunk.named_children()) register_module(name, part);
     }
 
     public ResNetConfig Config { get; }
@@ -60,16 +38,7 @@ public sealed class ClipBackbone : Module<Tensor, Tensor[]>
     public long OutChannels => Config.StageChannels(4);
 
     /// <summary>CLIP-normalised RGB [N, 3, H, W] → [res4].</summary>
-    public override Tensor[] forward(Tensor x)
-    {
-        using var scope = torch.NewDisposeScope();
-        var h = _bn1.forward(_conv1.forward(x)).relu_();
-        h = _bn2.forward(_conv2.forward(h)).relu_();
-        h = _bn3.forward(_conv3.forward(h)).relu_();
-        h = F.avg_pool2d(h, 2);
-        foreach (var layer in _layers) h = layer.forward(h);
-        return [h.MoveToOuterScope()];
-    }
+    public override Tensor[] forward(Tensor x) => [_trunk.Res4(x)];
 
     /// <summary>True for CLIP-named backbone keys ("backbone.layer1.0.conv1.weight" without detectron2's "backbone.stem.*").</summary>
     public static bool IsClipBackbone(IReadOnlyDictionary<string, Tensor> state) =>
@@ -103,7 +72,6 @@ public sealed class ClipBackbone : Module<Tensor, Tensor[]>
     /// </summary>
     public void LoadFromClip(IReadOnlyDictionary<string, Tensor> clipState, string source)
     {
-        const string counter = ".num_batches_tracked";
         var own = state_dict();
         var picked = new Dictionary<string, Tensor>();
         foreach (var (k, t) in clipState)
@@ -112,8 +80,6 @@ public sealed class ClipBackbone : Module<Tensor, Tensor[]>
             var name = k["visual.".Length..];
             if (own.ContainsKey(name)) picked[name] = t;
         }
-        foreach (var (k, t) in own)
-            if (k.EndsWith(counter, StringComparison.Ordinal)) picked.TryAdd(k, t);
         try
         {
             load_state_dict(picked);

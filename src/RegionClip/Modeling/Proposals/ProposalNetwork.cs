@@ -1,11 +1,12 @@
-using RegionClip.Modeling.Detection;
+using RegionClip.Modeling.Layers;
+using RegionClip.Structures;
 using RegionClip.Torch;
 using RegionClip.Torch.nn;
 
 namespace RegionClip.Modeling.Proposals;
 
 /// <summary>
-/// An offline region proposal network as RegionCLIP runs it (SPEC §4.5, §5.3): a detectron2 ResNet-50
+/// An offline region proposal network as RegionCLIP runs it: a detectron2 ResNet-50
 /// backbone (C4, or FPN p2–p6) and an RPN, under detectron2's keys "backbone.*" and
 /// "proposal_generator.*", so <see cref="Module.state_dict"/> equals the official files' RPN part.
 /// <see cref="Propose(Tensor, ProposalOptions)"/> runs it in inference mode on resized RGB images.
@@ -89,7 +90,7 @@ public sealed class ProposalNetwork : Module
             var network = new ProposalNetwork(config, path);
             try
             {
-                network.load_state_dict(WithBatchCounters(WithoutDerivedKeys(state, config), network));
+                network.load_state_dict(WithoutDerivedKeys(state, config));
             }
             catch (Exception e)
             {
@@ -116,21 +117,6 @@ public sealed class ProposalNetwork : Module
                           && !(config.Kind == RpnKind.ClipC4 && (kv.Key.StartsWith("backbone.layer4.", StringComparison.Ordinal)
                                                                  || kv.Key.StartsWith("backbone.attnpool.", StringComparison.Ordinal))))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
-
-    /// <summary>
-    /// BN's step counter carries no inference information: a file without it (or with it where the
-    /// network has frozen BN) still loads.
-    /// </summary>
-    private static Dictionary<string, Tensor> WithBatchCounters(IReadOnlyDictionary<string, Tensor> state, ProposalNetwork network)
-    {
-        const string counter = ".num_batches_tracked";
-        var own = network.state_dict();
-        var result = state.Where(kv => !kv.Key.EndsWith(counter, StringComparison.Ordinal) || own.ContainsKey(kv.Key))
-            .ToDictionary(kv => kv.Key, kv => kv.Value);
-        foreach (var (key, tensor) in own)
-            if (key.EndsWith(counter, StringComparison.Ordinal)) result.TryAdd(key, tensor);
-        return result;
-    }
 
     /// <summary>Proposals for one resized RGB uint8 image [H, W, 3], in its pixels.</summary>
     public ProposalSet Propose(Tensor resizedRgb, ProposalOptions options) => Propose([resizedRgb], options)[0];

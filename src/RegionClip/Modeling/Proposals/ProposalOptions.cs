@@ -11,13 +11,13 @@ namespace RegionClip.Modeling.Proposals;
 /// <param name="MinSize">Boxes whose width or height is not above this (in input pixels) are dropped.</param>
 public sealed record ProposalOptions(double NmsThreshold = 0.7, int? PreNmsTopK = null, int PostNmsTopK = 1000, double MinSize = 0)
 {
-    /// <summary>Zero-shot inference (SPEC §5.1): OFFLINE_RPN_NMS_THRESH 0.9, 1000 proposals.</summary>
+    /// <summary>Zero-shot inference: OFFLINE_RPN_NMS_THRESH 0.9, 1000 proposals.</summary>
     public static ProposalOptions ZeroShot(RpnKind kind) => new(0.9, DefaultPreNmsTopK(kind), 1000);
 
-    /// <summary>Pretraining (SPEC §6.1): NMS 0.5, PRETRAIN_RPN_REGIONS 300.</summary>
+    /// <summary>Pretraining: NMS 0.5, PRETRAIN_RPN_REGIONS 300.</summary>
     public static ProposalOptions Pretraining(RpnKind kind) => new(0.5, DefaultPreNmsTopK(kind), 300);
 
-    /// <summary>Transfer learning (SPEC §7.1): NMS 0.7, 1000 proposals.</summary>
+    /// <summary>Transfer learning: NMS 0.7, 1000 proposals.</summary>
     public static ProposalOptions Transfer(RpnKind kind) => new(0.7, DefaultPreNmsTopK(kind), 1000);
 
     /// <summary>detectron2's PRE_NMS_TOPK_TEST: 6000 for C4 and the CLIP-backbone RPN (one level), 1000 per level for FPN.</summary>

@@ -1,3 +1,4 @@
+using RegionClip.Modeling.Layers;
 using RegionClip.Torch;
 using RegionClip.Torch.nn;
 using F = RegionClip.Torch.nn.functional;

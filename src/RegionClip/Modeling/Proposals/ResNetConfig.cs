@@ -1,3 +1,4 @@
+using RegionClip.Modeling.Layers;
 using RegionClip.Torch;
 
 namespace RegionClip.Modeling.Proposals;

@@ -1,3 +1,4 @@
+using RegionClip.Structures;
 using RegionClip.Torch;
 using RegionClip.Torch.nn;
 

@@ -1,9 +1,10 @@
+using RegionClip.Modeling.Layers;
 using RegionClip.Torch;
 
 namespace RegionClip.Modeling.Proposals;
 
 /// <summary>
-/// Everything needed to build a proposal network, read from a checkpoint's shapes (SPEC §4.5):
+/// Everything needed to build a proposal network, read from a checkpoint's shapes:
 /// the variant, the ResNet, the FPN width (0 for C4), the head's 3×3 conv widths and anchors per location.
 /// For <see cref="RpnKind.ClipC4"/> the ResNet fields describe CLIP's tower: stem width = CLIP's width,
 /// res2 = 4·width, bottleneck = width, depths = layer1..layer3.
@@ -77,7 +78,7 @@ public sealed record RpnConfig(RpnKind Kind, ResNetConfig ResNet, long FpnChanne
         var expected = cells?[0].Length / 4 ?? AnchorGenerator.For(kind).NumAnchors;
         if (numAnchors != expected)
             throw new InvalidDataException(cells is null
-                ? $"'{source}': {head}objectness_logits.weight predicts {numAnchors} anchors per location, but a {kind} RPN has {expected} (SPEC §4.5 anchor sizes × ratios)"
+                ? $"'{source}': {head}objectness_logits.weight predicts {numAnchors} anchors per location, but a {kind} RPN has {expected} (anchor sizes × ratios)"
                 : $"'{source}': {head}objectness_logits.weight predicts {numAnchors} anchors per location, but the file's {AnchorGenerator.CellAnchorsKey(0)} records {expected}");
         long fpnChannels = fpn ? Weight4D(state, "backbone.fpn_lateral2.weight", source).shape[0] : 0;
         return new RpnConfig(kind, resnet, fpnChannels, convDims, numAnchors, cells);

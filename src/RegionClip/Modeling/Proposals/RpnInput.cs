@@ -1,4 +1,5 @@
 using RegionClip.Data;
+using RegionClip.Structures;
 using RegionClip.Torch;
 
 namespace RegionClip.Modeling.Proposals;
@@ -6,14 +7,14 @@ namespace RegionClip.Modeling.Proposals;
 /// <summary>How a proposal network wants its pixels.</summary>
 public enum RpnPixelFormat
 {
-    /// <summary>detectron2's default (SPEC §5.2 step 4): BGR, 0–255 scale, minus the Caffe mean, std 1.</summary>
+    /// <summary>detectron2's default: BGR, 0–255 scale, minus the Caffe mean, std 1.</summary>
     Caffe,
     /// <summary>The CLIP backbone's: RGB / 255, minus CLIP's mean, divided by CLIP's std (as <see cref="ClipPreprocess.Normalize"/>).</summary>
     Clip,
 }
 
 /// <summary>
-/// The offline branch's input (SPEC §5.2 step 4): RGB uint8 [H, W, 3] → BGR float, minus the Caffe
+/// The offline branch's input: RGB uint8 [H, W, 3] → BGR float, minus the Caffe
 /// mean (std 1, 0–255 scale), zero-padded bottom/right to the batch's largest size rounded up to the
 /// backbone's size divisibility — detectron2's ImageList.from_tensors. The CLIP-backbone RPN
 /// normalises as CLIP instead (<see cref="RpnPixelFormat.Clip"/>).

@@ -1,6 +1,6 @@
 namespace RegionClip.Modeling.Proposals;
 
-/// <summary>The offline RPN variants of SPEC §4.5, told apart by their checkpoint keys.</summary>
+/// <summary>The offline RPN variants (C4, FPN, FPN-LSJ, CLIP C4), told apart by their checkpoint keys.</summary>
 public enum RpnKind
 {
     /// <summary>R50-C4 (rpn_coco_48.pth): the RPN on res4, 15 anchors per location.</summary>

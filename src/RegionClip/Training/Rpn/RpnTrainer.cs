@@ -1,10 +1,15 @@
 using System.Diagnostics;
+using RegionClip.Common;
+using RegionClip.Data;
+using RegionClip.Data.Datasets;
+using RegionClip.Evaluation;
 using RegionClip.Modeling.Detection;
 using RegionClip.Modeling.Proposals;
-using RegionClip.Synthetic;
+using RegionClip.Structures;
 using RegionClip.Torch;
 using RegionClip.Torch.optim;
 using RegionClip.Torch.Serialization;
+using RegionClip.Training.Engine;
 
 namespace RegionClip.Training.Rpn;
 
@@ -55,7 +60,7 @@ public static class RpnTrainer
 
         var loadClock = Stopwatch.StartNew();
         progress?.Report(new RpnProgress(RpnPhase.Loading, 0, 1));
-        var split = options.CategorySplit is null ? null : CategorySplit.Load(options.CategorySplit);
+        var split = options.CategorySplit is null ? null : CategorySplitFile.Load(options.CategorySplit);
         var train = RpnDataset.Load(options.TrainAnnotations!, options.TrainImages!, split, options.BaseOnly, dropImagesWithoutTargets: true, options.ExcludeNovelImages);
         var val = options.ValAnnotations is null ? null : RpnDataset.Load(options.ValAnnotations, options.ValImages!, split, baseOnly: false, dropImagesWithoutTargets: false);
         var loadSeconds = loadClock.Elapsed.TotalSeconds;
@@ -92,12 +97,10 @@ public static class RpnTrainer
         }
         RpnTrainingLog.WriteJson(paths.JsonLog, steps, evaluations);
         int stepsPerEpoch = Math.Max(1, train.Count / batch);
-        var tail = steps.Skip(Math.Max(0, steps.Count - Math.Min(stepsPerEpoch, 50))).ToList();
-        var timed = steps.Where(r => r.ImagesPerSecond > 0).ToList();
         return new RpnTrainingResult(paths.Model, paths.Checkpoint, paths.Log, paths.JsonLog, options, network.Config,
             network.parameters().Sum(p => p.numel()), train.Count, train.TargetBoxes, batch, state.Step, resumedFrom, state.Seconds,
-            timed.Count == 0 ? 0 : timed.Count * (double)batch / timed.Sum(r => batch / r.ImagesPerSecond),
-            tail.Count == 0 ? double.NaN : tail.Average(r => r.Loss), recall, loadSeconds, evalSeconds);
+            RunStatistics.ImagesPerSecond(steps.Select(r => r.ImagesPerSecond), batch),
+            RunStatistics.TailMean(steps.Select(r => r.Loss).ToList(), Math.Min(stepsPerEpoch, 50)), recall, loadSeconds, evalSeconds);
     }
 
     private sealed record RunPaths(string Out)
@@ -118,55 +121,47 @@ public static class RpnTrainer
 
         public TrainingState Train(TrainingState state)
         {
-            var scheduler = Schedule(optimizer, options, state.Step);
             int stepsPerEpoch = train.Count / batch;
             using var log = RpnTrainingLog.Open(paths.Log, state.Step);
             using var loader = new RpnBatchLoader(train, options.MaxSize);
-            var clock = Stopwatch.StartNew();
-            double sessionStart = state.Seconds;
             SetTrainingMode();
-            progress?.Report(new RpnProgress(RpnPhase.Training, state.Step, state.TotalSteps));
-            while (state.Step < state.TotalSteps)
-            {
-                if (cancel.IsCancellationRequested)
+            void Report(TrainingState s, RpnStepRecord? r) => progress?.Report(new RpnProgress(RpnPhase.Training, s.Step, s.TotalSteps, r));
+            TrainLoop<(double Obj, double Box, double Total, double LearningRate), RpnStepRecord>? loop = null;
+            loop = new(
+                step: s =>
                 {
-                    RpnTrainingCheckpoint.Write(paths.Checkpoint, network, optimizer, state, options);
-                    cancel.ThrowIfCancellationRequested();
-                }
-                var stepStart = clock.Elapsed.TotalSeconds;
-                int epoch = state.Epoch;
-                var choices = Choices(epoch, state.Cursor);
-                var (nextEpoch, nextCursor) = state.Cursor + 1 == stepsPerEpoch ? (epoch + 1, 0) : (epoch, state.Cursor + 1);
-                var next = state.Step + 1 < state.TotalSteps ? Choices(nextEpoch, nextCursor) : null;
-                var samples = loader.Take(choices, next);
-                var lr = optimizer.param_groups[0].lr;
-                (double obj, double box, double total) losses;
-                try
-                {
-                    losses = Step(samples, state.Step);
-                }
-                finally
-                {
-                    foreach (var s in samples) s.Dispose();
-                }
-                scheduler.step();
-                var stepSeconds = clock.Elapsed.TotalSeconds - stepStart;
-                state = state with { Step = state.Step + 1, Epoch = nextEpoch, Cursor = nextCursor, Seconds = sessionStart + clock.Elapsed.TotalSeconds };
-                var record = new RpnStepRecord(state.Step, epoch,
-                    losses.obj, losses.box, losses.total, lr, batch / stepSeconds, state.Seconds);
-                log.Append(record);
-                progress?.Report(new RpnProgress(RpnPhase.Training, state.Step, state.TotalSteps, record));
-                if (state.Step % options.CheckpointEvery == 0 || state.Step == state.TotalSteps)
-                    RpnTrainingCheckpoint.Write(paths.Checkpoint, network, optimizer, state, options);
-                if (val is not null && options.EvalEvery > 0 && state.Step % options.EvalEvery == 0 && state.Step < state.TotalSteps)
-                {
-                    evaluations.Add(Evaluate(state.Step));
-                    RpnTrainingLog.WriteJson(paths.JsonLog, RpnTrainingLog.Read(paths.Log), evaluations);
-                    SetTrainingMode();
-                    progress?.Report(new RpnProgress(RpnPhase.Training, state.Step, state.TotalSteps, record));
-                }
-            }
-            return state;
+                    var choices = Choices(s.Epoch, s.Cursor);
+                    var after = loop!.Advance(s);
+                    var next = after.Step < s.TotalSteps ? Choices(after.Epoch, after.Cursor) : null;   // read ahead while this step runs
+                    var samples = loader.Take(choices, next);
+                    var lr = optimizer.param_groups[0].lr;
+                    try
+                    {
+                        var (obj, box, total) = Step(samples, s.Step);
+                        return (obj, box, total, lr);
+                    }
+                    finally
+                    {
+                        foreach (var sample in samples) sample.Dispose();
+                    }
+                },
+                record: (before, after, o, seconds) => new RpnStepRecord(after.Step, before.Epoch, o.Obj, o.Box, o.Total, o.LearningRate, batch / seconds, after.Seconds),
+                stepsPerEpoch,
+                hooks:
+                [
+                    new LRScheduleHook<RpnStepRecord>(Schedule(optimizer, options, state.Step)),
+                    new StepLogHook<RpnStepRecord>(log.Append),
+                    new ProgressHook<RpnStepRecord>(Report),
+                    new CheckpointHook<RpnStepRecord>(options.CheckpointEvery, s => RpnTrainingCheckpoint.Write(paths.Checkpoint, network, optimizer, s, options)),
+                    new PeriodicEvaluationHook<RpnStepRecord>(val is null ? 0 : options.EvalEvery, (s, r) =>
+                    {
+                        evaluations.Add(Evaluate(s.Step));
+                        RpnTrainingLog.WriteJson(paths.JsonLog, RpnTrainingLog.Read(paths.Log), evaluations);
+                        SetTrainingMode();
+                        Report(s, r);
+                    }),
+                ]);
+            return loop.Run(state, cancel);
         }
 
         /// <summary>One optimisation step on a batch; returns the losses before the update.</summary>

@@ -1,3 +1,4 @@
+using RegionClip.Training.Engine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RegionClip.Modeling.Proposals;

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RegionClip.Common;
+using RegionClip.Evaluation;
 
 namespace RegionClip.Training.Rpn;
 
@@ -53,9 +55,7 @@ public sealed class RpnTrainingLog : IDisposable
                 ["step"] = e.Step, ["seconds"] = Math.Round(e.Seconds, 3), ["recall"] = RecallJson(e.Recall),
             }).ToArray()),
         };
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>The evaluations recorded in a JSON log (none when the file is absent).</summary>

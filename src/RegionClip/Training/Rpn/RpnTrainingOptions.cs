@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using RegionClip.Modeling.Layers;
 using RegionClip.Modeling.Proposals;
 
 namespace RegionClip.Training.Rpn;

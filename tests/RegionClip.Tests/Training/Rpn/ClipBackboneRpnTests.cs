@@ -1,3 +1,4 @@
+using RegionClip.Modeling.Layers;
 using RegionClip.Modeling.Proposals;
 using RegionClip.Tests.Proposals;
 using RegionClip.Torch.Serialization;

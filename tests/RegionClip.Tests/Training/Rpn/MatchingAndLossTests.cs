@@ -1,5 +1,6 @@
-using RegionClip.Synthetic;
-using RegionClip.Training.Rpn;
+using RegionClip.Common;
+using RegionClip.Modeling.Proposals;
+using RegionClip.Structures;
 
 namespace RegionClip.Tests.Training.Rpn;
 
@@ -23,7 +24,7 @@ public sealed class MatchingAndLossTests : TorchTest
     public void IouAndMatchingEqualDetectron2Rules(string name)
     {
         using var scope = torch.NewDisposeScope();
-        var iou = BoxOverlaps.Iou(_ref[$"{name}_gt"], _ref["anchors"]);
+        var iou = BoxIou.Pairwise(_ref[$"{name}_gt"], _ref["anchors"]);
         Assert.True(iou.allclose(_ref[$"{name}_iou"], rtol: 0, atol: 1e-7), $"{name}: IoU differs");
         var (matches, labels) = new AnchorMatcher().Match(iou);
         Assert.True(labels.equal(_ref[$"{name}_labels"]), $"{name}: labels differ");
@@ -35,7 +36,7 @@ public sealed class MatchingAndLossTests : TorchTest
     {
         using var scope = torch.NewDisposeScope();
         var gt = _ref["tiny_and_tied_gt"];
-        var iou = BoxOverlaps.Iou(gt, _ref["anchors"]);
+        var iou = BoxIou.Pairwise(gt, _ref["anchors"]);
         var (_, labels) = new AnchorMatcher().Match(iou);
         var (_, strict) = new AnchorMatcher(allowLowQualityMatches: false).Match(iou);
         // Without low-quality matches no anchor reaches 0.7 for these boxes; with them each box's best anchors are positive.

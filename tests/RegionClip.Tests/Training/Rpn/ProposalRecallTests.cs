@@ -1,4 +1,5 @@
-using RegionClip.Training.Rpn;
+using RegionClip.Evaluation;
+using RegionClip.Structures;
 
 namespace RegionClip.Tests.Training.Rpn;
 

@@ -1,3 +1,4 @@
+using RegionClip.Modeling.Layers;
 using RegionClip.Modeling.Proposals;
 using RegionClip.Training.Rpn;
 

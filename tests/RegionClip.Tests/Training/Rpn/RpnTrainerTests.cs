@@ -1,8 +1,10 @@
+using RegionClip.Data;
+using RegionClip.Data.Datasets;
+using RegionClip.Evaluation;
 using RegionClip.Modeling.Proposals;
 using RegionClip.Tests.Cli;
 using RegionClip.Tests.Training;
 using RegionClip.Torch.Serialization;
-using RegionClip.Training;
 using RegionClip.Training.Rpn;
 
 namespace RegionClip.Tests.Training.Rpn;
@@ -59,7 +61,7 @@ public sealed class RpnTrainerTests(TinyWorld world) : TorchTest, IClassFixture<
     public void BaseOnlyKeepsNovelObjectsOutOfTheTargets()
     {
         var options = Tiny("unused").Resolved();
-        var split = CategorySplit.Load(options.CategorySplit!);
+        var split = CategorySplitFile.Load(options.CategorySplit!);
         var all = RpnDataset.Load(options.TrainAnnotations!, options.TrainImages!, split, baseOnly: false, dropImagesWithoutTargets: true);
         var baseOnly = RpnDataset.Load(options.TrainAnnotations!, options.TrainImages!, split, baseOnly: true, dropImagesWithoutTargets: true);
         var novelBoxes = all.Entries.Sum(e => e.Novel.Count(n => n));

@@ -1,4 +1,6 @@
+using RegionClip.Modeling.Layers;
 using RegionClip.Modeling.Proposals;
+using RegionClip.Structures;
 using RegionClip.Torch.optim;
 using RegionClip.Training.Rpn;
 

@@ -1,0 +1,50 @@
+using RegionClip.Structures;
+using RegionClip.Training;
+using RegionClip.Training.Rpn;
+
+namespace RegionClip.Cli.Demo;
+
+/// <summary>
+/// Everything `regionclip demo` does, with the two presets: <see cref="Full"/> (≈ 12 minutes on two
+/// cores) and <see cref="Quick"/> (under 3 minutes, for tests and a first look).
+/// </summary>
+public sealed record DemoOptions
+{
+    /// <summary>Seeds the worlds, the teacher and the RPN: the same seed gives the same run.</summary>
+    public ulong Seed { get; init; }
+    public int TrainImages { get; init; } = 4000;
+    public int ValImages { get; init; } = 800;
+    public int ImageWidth { get; init; } = 640;
+    public int ImageHeight { get; init; } = 480;
+    /// <summary>Single-object images in the train world: the teacher leaves its contrastive plateau much sooner with them.</summary>
+    public double TrainSingleFraction { get; init; } = 0.3;
+    public TeacherOptions Teacher { get; init; } = TeacherOptions.Default;
+    /// <summary>The class-agnostic RPN (its data paths, output folder, seed and input size are set by the demo).</summary>
+    public RpnTrainingOptions Rpn { get; init; } = RpnTrainingOptions.Synthetic();
+    /// <summary>
+    /// Short side of the detection input, for the RPN (trained at this size) and the region features
+    /// alike: the 64-px teacher recognises regions best at 128–240 px.
+    /// </summary>
+    public int DetectionShortSide { get; init; } = 240;
+    /// <summary>Val images drawn with their detections in the report.</summary>
+    public int Pictures { get; init; } = 6;
+    /// <summary>Pictures show detections scoring above this.</summary>
+    public double PictureThreshold { get; init; } = 0.3;
+    public bool IsQuick { get; init; }
+
+    public static DemoOptions Full { get; } = new();
+
+    public static DemoOptions Quick { get; } = new() { TrainImages = 2000, ValImages = 200, Teacher = TeacherOptions.Quick, Rpn = RpnTrainingOptions.Synthetic(quick: true), Pictures = 4, IsQuick = true };
+
+    public DetectionResize DetectionResize => new(DetectionShortSide, 4 * DetectionShortSide);
+
+    public void Validate()
+    {
+        if (TrainImages < 16) throw new ArgumentOutOfRangeException(nameof(TrainImages), TrainImages, "the demo needs at least 16 training images");
+        if (ValImages < 4) throw new ArgumentOutOfRangeException(nameof(ValImages), ValImages, "the demo needs at least 4 val images");
+        if (TrainSingleFraction is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(TrainSingleFraction), TrainSingleFraction, "must be in [0, 1]");
+        if (DetectionShortSide is < 32 or > 2048) throw new ArgumentOutOfRangeException(nameof(DetectionShortSide), DetectionShortSide, "must be in 32..2048 pixels");
+        if (Pictures < 0) throw new ArgumentOutOfRangeException(nameof(Pictures), Pictures, "must not be negative");
+        Teacher.Validate();
+    }
+}
