@@ -78,11 +78,15 @@ constexpr int kMaxNesting = 100;
 constexpr int64_t kMaxValues = 5'000'000;  // once shared parts are expanded, as the C# side copies them
 constexpr int kMaxArgNesting = 8;
 constexpr size_t kMaxTensorDims = 64;
-// Parsing spends a unit per value pushed, container entry, memo entry or MARK, and
-// kContainerCost per container made: a unit is about 50 bytes of native memory, so a hostile
-// pickle is stopped near 500 MB and a few seconds, long before the end of a 256 MB stream.
+// Parsing spends a budget in units of about 30 bytes of native memory, by what each step keeps
+// (measured): a hostile pickle is stopped near 300 MB and a second or two, long before the end
+// of a 256 MB stream, while a real checkpoint spends a few hundred thousand.
 constexpr int64_t kParseBudget = 10'000'000;
-constexpr int64_t kContainerCost = 4;
+namespace cost {
+constexpr int64_t kMark = 1, kListItem = 1, kDictItem = 2;
+constexpr int64_t kStackItem = 5, kMemoEntry = 5;  // an Item, ~150 bytes
+constexpr int64_t kListOrTuple = 2, kDict = 14;    // beyond the stack item that holds it
+}  // namespace cost
 // A tensor may view its storage with repeats (stride 0, overlapping windows), but its first copy
 // allocates numel * element size. The tensors of a file, counted each time the value tree
 // reaches one, may hold at most kViewRepeat times the bytes of its storages, plus kSmallViews of
@@ -172,7 +176,7 @@ class Unpickler {
   }
 
   c10::IValue track(c10::IValue v) {
-    spend(kContainerCost);
+    spend(v.isGenericDict() ? cost::kDict : cost::kListOrTuple);
     containers_.push_back(v);
     return v;
   }
@@ -367,7 +371,7 @@ class Unpickler {
     return items;
   }
   void push(Item i) {
-    spend(1);
+    spend(cost::kStackItem);
     stack_.push_back(std::move(i));
   }
   void push(c10::IValue v) { push(Item::of(std::move(v))); }
@@ -420,7 +424,7 @@ class Unpickler {
   }
 
   void set_item(c10::IValue& target, c10::IValue key, c10::IValue value) {
-    spend(1);
+    spend(cost::kDictItem);
     if (!target.isGenericDict()) throw CheckpointError("malformed pickle: SETITEM on a " + target.tagKind() + ", not a dict");
     if (!(key.isString() || key.isInt() || key.isDouble() || key.isBool() || key.isNone()))
       throw CheckpointError("unsupported dict key of type " + key.tagKind() + " (only strings and numbers are read)");
@@ -428,7 +432,7 @@ class Unpickler {
     target.toGenericDict().insert_or_assign(std::move(key), std::move(value));
   }
   void append(c10::IValue& target, c10::IValue value) {
-    spend(1);
+    spend(cost::kListItem);
     if (!target.isList()) throw CheckpointError("malformed pickle: APPEND on a " + target.tagKind() + ", not a list");
     target.toList().push_back(std::move(value));
   }
@@ -576,7 +580,7 @@ class Unpickler {
   }
 
   void memo_put(uint64_t index) {
-    spend(1);
+    spend(cost::kMemoEntry);
     memo_[index] = top();
   }
   void memo_get(uint64_t index) {
@@ -594,7 +598,7 @@ class Unpickler {
       }
       case 0x95: uint_le(8); break;  // FRAME: a hint only
       case '(':
-        spend(1);
+        spend(cost::kMark);
         marks_.push_back(stack_.size());
         break;
       case '0': pop(); break;
