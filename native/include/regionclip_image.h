@@ -7,8 +7,9 @@
  * and the EXIF orientation (IFD0 tag 0x0112 of a JPEG's APP1 segment or a PNG's eXIf chunk before
  * the image data) is applied unless RC_IMAGE_KEEP_ORIENTATION.
  * Corrupt or truncated data is an RC_ERROR whose message names the file; so is a JPEG whose first
- * scan stops before half the image (a header with almost no data), one with more than 500 scans,
- * and any image over the pixel limit below. */
+ * scan stops before half the image (a header with almost no data), a progressive one with more
+ * than 500 scans (fewer for big images: 4e9 pixels decoded over all scans at most), and any image
+ * over the pixel limit below. */
 
 /* rc_image_read / rc_image_decode flags */
 enum { RC_IMAGE_KEEP_ORIENTATION = 1 };

@@ -227,14 +227,21 @@ void jpeg_note(j_common_ptr cinfo, int level) {
 }
 
 // Each scan of a progressive JPEG passes over the whole image: a small file of thousands of tiny
-// scans would take minutes. Real files have about ten; libjpeg-turbo suggests refusing over 500.
+// scans would take minutes. Real files have about ten; libjpeg-turbo suggests refusing over 500,
+// and for big images fewer: at most kMaxScanPixels pixels decoded over all scans (a few seconds).
 constexpr int kMaxJpegScans = 500;
+constexpr int64_t kMaxScanPixels = 4'000'000'000;
 
 void jpeg_count_scans(j_common_ptr cinfo) {
-  if (cinfo->is_decompressor && reinterpret_cast<j_decompress_ptr>(cinfo)->input_scan_number > kMaxJpegScans) {
-    reinterpret_cast<JpegError*>(cinfo->err)->too_many_scans = true;
-    std::snprintf(reinterpret_cast<JpegError*>(cinfo->err)->message, JMSG_LENGTH_MAX, "more than %d scans", kMaxJpegScans);
-    std::longjmp(reinterpret_cast<JpegError*>(cinfo->err)->jump, 1);
+  if (!cinfo->is_decompressor) return;
+  auto* d = reinterpret_cast<j_decompress_ptr>(cinfo);
+  int64_t pixels = std::max<int64_t>(1, int64_t(d->image_width) * d->image_height);
+  int64_t allowed = std::max<int64_t>(10, std::min<int64_t>(kMaxJpegScans, kMaxScanPixels / pixels));
+  if (d->input_scan_number > allowed) {
+    auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+    err->too_many_scans = true;
+    std::snprintf(err->message, JMSG_LENGTH_MAX, "more than %lld scans, the most for its size", static_cast<long long>(allowed));
+    std::longjmp(err->jump, 1);
   }
 }
 
