@@ -6,7 +6,10 @@
  * alpha is dropped (not composited), 16-bit samples keep their high byte, palettes are expanded,
  * and the EXIF orientation (IFD0 tag 0x0112 of a JPEG's APP1 segment or a PNG's eXIf chunk before
  * the image data) is applied unless RC_IMAGE_KEEP_ORIENTATION.
- * Corrupt or truncated data is an RC_ERROR whose message names the file. */
+ * Corrupt or truncated data is an RC_ERROR whose message names the file; so is a JPEG whose first
+ * scan stops before half the image (a header with almost no data), a progressive one with more
+ * than 500 scans (fewer for big images: 4e9 pixels decoded over all scans at most), and any image
+ * over the pixel limit below. */
 
 /* rc_image_read / rc_image_decode flags */
 enum { RC_IMAGE_KEEP_ORIENTATION = 1 };
@@ -17,6 +20,11 @@ enum { RC_IMAGE_UNKNOWN = 0, RC_IMAGE_JPEG = 1, RC_IMAGE_PNG = 2 };
 
 /* 1 when the shim was built with libjpeg and libpng, else 0 (every other call then fails). */
 int32_t rc_image_codecs_available(void);
+/* Decoding refuses an image whose header declares more than this many pixels (width * height),
+ * before allocating anything: PIL's decompression-bomb limit, 178956970, by default. Process-wide;
+ * the setter fails for a limit below 1. */
+int32_t rc_image_set_max_pixels(int64_t limit);
+int64_t rc_image_max_pixels(void);
 /* The format the first bytes announce (RC_IMAGE_*), from the magic numbers only. */
 int32_t rc_image_sniff(const uint8_t* data, int64_t size, int32_t* format);
 /* Decodes a JPEG or PNG file into a new uint8 tensor [H, W, 3] (RGB). */

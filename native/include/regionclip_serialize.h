@@ -14,14 +14,19 @@ enum { RC_CKPT_PICKLE_ZIP = 1, RC_CKPT_TORCHSCRIPT = 2, RC_CKPT_LEGACY_PICKLE = 
  * Python: only tensor rebuild functions, storage types, OrderedDict, torch.device and torch.Size
  * may be named; any other global (os.system, builtins.eval, ...) is refused when it is read.
  * OrderedDicts (state dicts) become dicts; tensors land on the CPU; views keep sharing storage;
- * record checksums are verified. Errors read "cannot load '<path>': <reason>". */
+ * record checksums are verified. Sizes are checked before memory is taken: data.pkl may unpack to
+ * 256 MB at most, a compressed record to no more than deflate can produce from its bytes, and the
+ * pickle may build a few million values nested 100 deep at most. Errors read
+ * "cannot load '<path>': <reason>". */
 int32_t rc_pickle_load(const char* path, rc_ivalue* out);
 /* Writes `value` as a torch.save zip (no TorchScript type tags) that Python's torch.load reads.
  * Writes `path` directly and fsyncs it; callers wanting atomic replacement write a temporary
  * file and rename it (as the C# torch.save does). */
 int32_t rc_pickle_save(rc_ivalue value, const char* path);
-/* Reads a TorchScript archive: a dict of parameters and buffers by dotted name, in the order of
- * Python's module.state_dict() (own parameters, own buffers, then children). */
+/* Reads the weights of a TorchScript archive (torch.jit.save) without compiling or running any of
+ * its code: data.pkl is read by the same restricted unpickler, module objects as attribute dicts.
+ * A dict of every tensor attribute (parameters, buffers) by dotted name, in the order of Python's
+ * module.state_dict() (own tensors, then children), detached. */
 int32_t rc_torchscript_load(const char* path, rc_ivalue* out);
 /* Identifies a file without unpickling it: RC_CKPT_* in *kind; an error for anything else
  * (truncated, not a checkpoint, a plain pickle). */

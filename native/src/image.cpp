@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <csetjmp>
@@ -52,6 +53,20 @@ int32_t image_guard(const char* op, F&& body) {
 }
 
 std::string quoted(const char* name) { return std::string("'") + (name != nullptr ? name : "<memory>") + "'"; }
+
+// PIL's decompression-bomb limit (Image.MAX_IMAGE_PIXELS * 2, where it raises): a header may
+// declare 65000x65000 pixels in a few hundred bytes. Checked on the header, before any pixel
+// buffer exists; callers with huge images raise it (rc_image_set_max_pixels).
+constexpr int64_t kDefaultMaxPixels = 178'956'970;
+std::atomic<int64_t> max_pixels{kDefaultMaxPixels};
+
+bool too_many_pixels(int64_t width, int64_t height) { return width * height > max_pixels.load(); }
+
+std::string too_many_pixels_message(const char* name, int64_t width, int64_t height) {
+  return quoted(name) + " is refused: its header declares " + std::to_string(width) + "x" + std::to_string(height) + " = " +
+         std::to_string(width * height) + " pixels, more than the limit of " + std::to_string(max_pixels.load()) +
+         " (a decompression bomb? raise ImageIO.MaxPixels for huge images)";
+}
 
 int32_t sniff(const uint8_t* d, size_t n) {
   static const uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
@@ -183,6 +198,9 @@ struct JpegError {
   jpeg_error_mgr pub;  // first member: libjpeg hands back a pointer to it
   jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
+  bool scan_stopped;    // the first scan's data ended before half the image...
+  int64_t stopped_row;  // ...at this pixel row
+  bool too_many_scans;
 };
 
 void jpeg_fail(j_common_ptr cinfo) {
@@ -192,9 +210,39 @@ void jpeg_fail(j_common_ptr cinfo) {
 }
 
 // Warnings are tolerated (as PIL does), except running out of data: libjpeg would pad the image
-// with grey and call it success, where PIL reports a truncated file.
+// with grey and call it success, where PIL reports a truncated file. The same goes for a first
+// scan whose data stops (at a marker) before half the image: a header with a few bytes after it
+// would otherwise decode, slowly, as a big grey picture. A scan cut near its end, or a later
+// refinement scan of a progressive file cut anywhere, still gives a usable image and is kept.
 void jpeg_note(j_common_ptr cinfo, int level) {
-  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) jpeg_fail(cinfo);
+  if (level >= 0 || !cinfo->is_decompressor) return;
+  if (cinfo->err->msg_code == JWRN_JPEG_EOF) jpeg_fail(cinfo);
+  auto* d = reinterpret_cast<j_decompress_ptr>(cinfo);
+  if (cinfo->err->msg_code == JWRN_HIT_MARKER && d->input_scan_number <= 1 && d->input_iMCU_row < d->total_iMCU_rows / 2) {
+    auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+    err->scan_stopped = true;
+    err->stopped_row = int64_t(d->input_iMCU_row) * d->max_v_samp_factor * DCTSIZE;
+    jpeg_fail(cinfo);
+  }
+}
+
+// Each scan of a progressive JPEG passes over the whole image: a small file of thousands of tiny
+// scans would take minutes. Real files have about ten; libjpeg-turbo suggests refusing over 500,
+// and for big images fewer: at most kMaxScanPixels pixels decoded over all scans (a few seconds).
+constexpr int kMaxJpegScans = 500;
+constexpr int64_t kMaxScanPixels = 4'000'000'000;
+
+void jpeg_count_scans(j_common_ptr cinfo) {
+  if (!cinfo->is_decompressor) return;
+  auto* d = reinterpret_cast<j_decompress_ptr>(cinfo);
+  int64_t pixels = std::max<int64_t>(1, int64_t(d->image_width) * d->image_height);
+  int64_t allowed = std::max<int64_t>(10, std::min<int64_t>(kMaxJpegScans, kMaxScanPixels / pixels));
+  if (d->input_scan_number > allowed) {
+    auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+    err->too_many_scans = true;
+    std::snprintf(err->message, JMSG_LENGTH_MAX, "more than %lld scans, the most for its size", static_cast<long long>(allowed));
+    std::longjmp(err->jump, 1);
+  }
 }
 
 void jpeg_quiet(j_common_ptr, int) {}
@@ -204,6 +252,8 @@ struct JpegDecodeJob {
   size_t size;
   jpeg_decompress_struct cinfo;
   JpegError err;
+  jpeg_progress_mgr progress;
+  bool too_large;   // refused on its header
   uint8_t* pixels;  // RGB, height * width * 3, malloc'd
   uint8_t* row;     // one CMYK scanline, malloc'd
   int64_t width, height;
@@ -272,9 +322,18 @@ bool run_jpeg_decode(JpegDecodeJob* j) {
     return false;
   }
   jpeg_create_decompress(&j->cinfo);
+  j->progress.progress_monitor = jpeg_count_scans;
+  j->cinfo.progress = &j->progress;
   jpeg_mem_src(&j->cinfo, j->data, static_cast<unsigned long>(j->size));
   jpeg_save_markers(&j->cinfo, JPEG_APP0 + 1, 0xFFFF);
   jpeg_read_header(&j->cinfo, TRUE);
+  j->width = j->cinfo.image_width;
+  j->height = j->cinfo.image_height;
+  if (too_many_pixels(j->width, j->height)) {  // before jpeg_start_decompress allocates anything
+    j->too_large = true;
+    jpeg_destroy_decompress(&j->cinfo);
+    return false;
+  }
   j->orientation = jpeg_orientation(&j->cinfo);
   bool cmyk = j->cinfo.jpeg_color_space == JCS_CMYK || j->cinfo.jpeg_color_space == JCS_YCCK;
   j->cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;  // libjpeg-turbo expands gray to RGB itself
@@ -309,7 +368,14 @@ at::Tensor decode_jpeg(const uint8_t* data, size_t size, const char* name, int32
   job.data = data;
   job.size = size;
   job.orientation = 1;
-  if (!run_jpeg_decode(&job)) throw ImageError(quoted(name) + " is a corrupt or truncated JPEG image: " + job.err.message);
+  if (!run_jpeg_decode(&job)) {
+    if (job.too_large) throw ImageError(too_many_pixels_message(name, job.width, job.height));
+    if (job.err.scan_stopped)
+      throw ImageError(quoted(name) + " is a truncated JPEG image: its image data stops at row " + std::to_string(job.err.stopped_row) +
+                       " of " + std::to_string(job.cinfo.image_height) + " (" + job.err.message + ")");
+    if (job.err.too_many_scans) throw ImageError(quoted(name) + " is refused: a progressive JPEG image with " + job.err.message + " (a crafted file?)");
+    throw ImageError(quoted(name) + " is a corrupt or truncated JPEG image: " + job.err.message);
+  }
   auto image = adopt_rgb(job.pixels, job.height, job.width);
   if (flags & RC_IMAGE_KEEP_ORIENTATION) return image;
   return apply_orientation(image, job.orientation).contiguous();
@@ -327,6 +393,7 @@ struct PngDecodeJob {
   png_bytep* rows;  // malloc'd
   int64_t width, height;
   int orientation;
+  bool too_large;  // refused on its header
   char message[256];
 };
 
@@ -367,6 +434,12 @@ bool run_png_decode(PngDecodeJob* j) {
   }
   png_set_read_fn(j->png, j, png_read_memory);
   png_read_info(j->png, j->info);
+  j->width = png_get_image_width(j->png, j->info);
+  j->height = png_get_image_height(j->png, j->info);
+  if (too_many_pixels(j->width, j->height)) {  // before the pixel buffer is allocated
+    j->too_large = true;
+    png_error(j->png, "too many pixels");
+  }
 #ifdef PNG_eXIf_SUPPORTED
   // An eXIf chunk before the image data carries the TIFF structure itself (no "Exif\0\0").
   png_uint_32 exif_len = 0;
@@ -403,7 +476,10 @@ at::Tensor decode_png(const uint8_t* data, size_t size, const char* name, int32_
   job.data = data;
   job.size = size;
   job.orientation = 1;
-  if (!run_png_decode(&job)) throw ImageError(quoted(name) + " is a corrupt or truncated PNG image: " + job.message);
+  if (!run_png_decode(&job)) {
+    if (job.too_large) throw ImageError(too_many_pixels_message(name, job.width, job.height));
+    throw ImageError(quoted(name) + " is a corrupt or truncated PNG image: " + job.message);
+  }
   auto image = adopt_rgb(job.pixels, job.height, job.width);
   if (flags & RC_IMAGE_KEEP_ORIENTATION) return image;
   return apply_orientation(image, job.orientation).contiguous();
@@ -616,6 +692,15 @@ RC_API int32_t rc_image_codecs_available(void) {
   return 0;
 #endif
 }
+
+RC_API int32_t rc_image_set_max_pixels(int64_t limit) {
+  return guard("image_set_max_pixels", [&] {
+    if (limit < 1) throw std::invalid_argument("the pixel limit must be at least 1, got " + std::to_string(limit));
+    max_pixels.store(limit);
+  });
+}
+
+RC_API int64_t rc_image_max_pixels(void) { return max_pixels.load(); }
 
 RC_API int32_t rc_image_sniff(const uint8_t* data, int64_t size, int32_t* format) {
   return guard("image_sniff", [&] {

@@ -1,19 +1,14 @@
-// torch.save / torch.load compatible checkpoint I/O and the rc_ivalue value tree.
-// Loading never runs Python: data.pkl is read by the restricted unpickler in
-// serialize_unpickler.cpp, storages come straight from the zip records. Saving uses libtorch's
-// Pickler without type tags, so the files are plain torch.save archives for Python.
+// torch.save compatible checkpoint writing and the rc_ivalue value tree (loading is in
+// serialize_load.cpp). Saving uses libtorch's Pickler without type tags, so the files are plain
+// torch.save archives for Python.
 #include "common.h"
-#include "serialize_unpickler.h"
+#include "serialize.h"
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/export.h>
-#include <torch/csrc/jit/serialization/import.h>
 #include <torch/csrc/jit/serialization/pickler.h>
-#include <torch/script.h>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <memory>
 #include <unistd.h>
 
@@ -25,166 +20,7 @@ c10::IValue& V(rc_ivalue v) {
   if (v == nullptr) throw std::invalid_argument("null value handle");
   return *reinterpret_cast<c10::IValue*>(v);
 }
-rc_ivalue wrapv(c10::IValue v) { return reinterpret_cast<rc_ivalue>(new c10::IValue(std::move(v))); }
-
-// Every load error reads "cannot load '<path>': <reason>".
-[[noreturn]] void fail(const std::string& path, const std::string& reason) {
-  throw std::runtime_error("cannot load '" + path + "': " + reason);
-}
-
-// A libtorch message without its plea for bug reports.
-std::string short_reason(const c10::Error& e) {
-  std::string why = e.what_without_backtrace();
-  auto cut = why.find("  (Could this error message be improved?");
-  if (cut != std::string::npos) why.resize(cut);
-  while (!why.empty() && (why.back() == '.' || why.back() == ' ' || why.back() == '\n')) why.pop_back();
-  return why;
-}
-
-// Runs `body`, turning any exception into a load error that names the file; a libtorch error
-// from the zip layer means the bytes are damaged.
-template <class F>
-auto with_path(const std::string& path, F&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const CheckpointError& e) {
-    fail(path, e.what());
-  } catch (const c10::Error& e) {
-    fail(path, "the file is corrupt or truncated (" + short_reason(e) + ")");
-  }
-}
-
-std::string printable_prefix(const std::vector<char>& head) {
-  std::string s;
-  for (char c : head) {
-    auto u = static_cast<uint8_t>(c);
-    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') {
-      s += c;
-    } else {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\x%02x", u);
-      s += b;
-    }
-  }
-  return s;
-}
-
-std::vector<char> read_head(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail(path, std::string("cannot open the file (") + std::strerror(errno) + ")");
-  std::vector<char> head(16, 0);
-  f.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(f.gcount()));
-  return head;
-}
-
-bool is_zip(const std::vector<char>& b) { return b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4; }
-
-// torch.save's legacy format starts with a pickled magic number: PROTO 2, LONG1 10 bytes.
-bool is_legacy_torch(const std::vector<char>& b) {
-  static const uint8_t magic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
-  return b.size() >= sizeof magic && std::memcmp(b.data(), magic, sizeof magic) == 0;
-}
-
-std::unique_ptr<caffe2::serialize::PyTorchStreamReader> open_zip(const std::string& path) {
-  try {
-    return std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
-  } catch (const c10::Error& e) {
-    std::string why = short_reason(e);
-    if (why.find("central directory") != std::string::npos)
-      fail(path, "the file is truncated or corrupt: it starts like a zip archive but its zip directory is missing "
-                 "(an interrupted download or save?)");
-    if (why.find("hasRecord(\"version\")") != std::string::npos) why = "it has no version record";
-    fail(path, "not a PyTorch checkpoint: a zip archive that torch.save did not write (" + why + ")");
-  }
-}
-
-int32_t kind_of(const std::string& path) {
-  auto head = read_head(path);
-  if (head.empty()) fail(path, "the file is empty");
-  if (is_zip(head)) {
-    auto reader = open_zip(path);
-    if (reader->hasRecord("constants.pkl")) return RC_CKPT_TORCHSCRIPT;
-    if (reader->hasRecord("data.pkl")) return RC_CKPT_PICKLE_ZIP;
-    fail(path, "not a PyTorch checkpoint: a zip archive with neither data.pkl (torch.save) nor constants.pkl (TorchScript)");
-  }
-  if (is_legacy_torch(head)) return RC_CKPT_LEGACY_PICKLE;
-  if (static_cast<uint8_t>(head[0]) == 0x80)
-    fail(path, "a plain Python pickle, not a torch.save checkpoint; load it in Python and re-save it with torch.save");
-  fail(path, "not a PyTorch checkpoint: the file starts with \"" + printable_prefix(head) +
-                 "\", not with a zip archive (torch.save, torch.jit.save) or a pickle");
-}
-
-// CRC-32 as zip uses it (reflected polynomial 0xEDB88320), eight bytes per step.
-uint32_t crc32(const uint8_t* p, size_t n) {
-  static const auto table = [] {
-    std::array<std::array<uint32_t, 256>, 8> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; ++i)
-      for (size_t s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
-    return t;
-  }();
-  uint32_t c = 0xffffffffu;
-  for (; n >= 8; p += 8, n -= 8) {
-    uint32_t lo = c ^ (uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);
-    c = table[7][lo & 0xff] ^ table[6][(lo >> 8) & 0xff] ^ table[5][(lo >> 16) & 0xff] ^ table[4][lo >> 24] ^
-        table[3][p[4]] ^ table[2][p[5]] ^ table[1][p[6]] ^ table[0][p[7]];
-  }
-  while (n-- > 0) c = table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
-}
-
-// libtorch's zip reader skips CRC checks, so a damaged byte would load as a wrong weight.
-// torch.save's writer follows each record with a data descriptor (PK\7\8, crc, sizes); where
-// one is present, the record's bytes must match its CRC.
-class RecordChecker {
- public:
-  explicit RecordChecker(const std::string& path) : file_(path, std::ios::binary) {}
-
-  void check(caffe2::serialize::PyTorchStreamReader& reader, const std::string& name, const at::DataPtr& data, size_t size) {
-    uint8_t d[8];
-    file_.clear();
-    file_.seekg(static_cast<std::streamoff>(reader.getRecordOffset(name) + size));
-    if (!file_.read(reinterpret_cast<char*>(d), sizeof d)) return;
-    if (!(d[0] == 'P' && d[1] == 'K' && d[2] == 7 && d[3] == 8)) return;
-    uint32_t expected = uint32_t(d[4]) | uint32_t(d[5]) << 8 | uint32_t(d[6]) << 16 | uint32_t(d[7]) << 24;
-    if (crc32(static_cast<const uint8_t*>(data.get()), size) != expected)
-      throw CheckpointError("the file is corrupt: record " + name + " does not match its checksum (a damaged download or disk?)");
-  }
-
- private:
-  std::ifstream file_;
-};
-
-c10::IValue load_pickle_zip(const std::string& path) {
-  auto reader = open_zip(path);
-  return with_path(path, [&] {
-    RecordChecker checker(path);
-    if (reader->hasRecord("byteorder")) {
-      auto rec = reader->getRecord("byteorder");
-      std::string order(static_cast<const char*>(std::get<0>(rec).get()), std::get<1>(rec));
-      if (order != "little") throw CheckpointError("the checkpoint was written on a big-endian machine, which is not supported");
-    }
-    auto pkl = reader->getRecord("data.pkl");
-    checker.check(*reader, "data.pkl", std::get<0>(pkl), std::get<1>(pkl));
-    StorageLoader load_storage = [&](const std::string& key, at::ScalarType dtype, int64_t numel) {
-      std::string name = "data/" + key;
-      if (!reader->hasRecord(name)) throw CheckpointError("the pickle refers to storage '" + key + "' but the archive has no record " + name);
-      auto rec = reader->getRecord(name);
-      checker.check(*reader, name, std::get<0>(rec), std::get<1>(rec));
-      auto need = static_cast<size_t>(numel) * c10::elementSize(dtype);
-      if (std::get<1>(rec) < need)
-        throw CheckpointError("storage record " + name + " holds " + std::to_string(std::get<1>(rec)) + " bytes where " +
-                              std::to_string(need) + " are needed (truncated or corrupt file)");
-      return at::Storage(at::Storage::use_byte_size_t(), need, std::move(std::get<0>(rec)), /*allocator=*/nullptr, /*resizable=*/false);
-    };
-    return unpickle_checkpoint(static_cast<const char*>(std::get<0>(pkl).get()), std::get<1>(pkl), load_storage);
-  });
-}
+rc_ivalue wrapv(c10::IValue v) { return wrap_value(std::move(v)); }
 
 // Writes to a file descriptor and remembers the first error instead of throwing: the zip writer
 // calls back from C code and must be allowed to finish its bookkeeping.
@@ -225,30 +61,7 @@ class FileSink {
   int error_ = 0;
 };
 
-void collect_named_tensors(const torch::jit::Module& m, const std::string& prefix, c10::impl::GenericDict& out) {
-  // state_dict order: a module's own parameters, then its own buffers, then its children.
-  for (const auto& p : m.named_parameters(/*recurse=*/false)) out.insert_or_assign(prefix + p.name, p.value.detach());
-  for (const auto& b : m.named_buffers(/*recurse=*/false)) out.insert_or_assign(prefix + b.name, b.value.detach());
-  for (const auto& c : m.named_children()) collect_named_tensors(c.value, prefix + c.name + ".", out);
-}
-
 }  // namespace
-
-RC_API int32_t rc_checkpoint_kind(const char* path, int32_t* kind) {
-  return guard("checkpoint_kind", [&] { *kind = kind_of(path); });
-}
-
-RC_API int32_t rc_pickle_load(const char* path, rc_ivalue* out) {
-  return guard("load", [&] {
-    std::string p(path);
-    auto kind = kind_of(p);
-    if (kind == RC_CKPT_LEGACY_PICKLE)
-      fail(p, "it uses the legacy torch.save format of PyTorch < 1.6, which is not supported; re-save it with a newer "
-              "PyTorch: torch.save(torch.load(f), f2)");
-    if (kind == RC_CKPT_TORCHSCRIPT) fail(p, "it is a TorchScript archive, not a torch.save file");
-    *out = wrapv(load_pickle_zip(p));
-  });
-}
 
 RC_API int32_t rc_pickle_save(rc_ivalue value, const char* path) {
   return guard("save", [&] {
@@ -269,24 +82,6 @@ RC_API int32_t rc_pickle_save(rc_ivalue value, const char* path) {
     sink.finish();
   });
 }
-
-RC_API int32_t rc_torchscript_load(const char* path, rc_ivalue* out) {
-  return guard("torchscript_load", [&] {
-    std::string p(path);
-    if (kind_of(p) != RC_CKPT_TORCHSCRIPT) fail(p, "not a TorchScript archive");
-    auto module = with_path(p, [&] {
-      try {
-        return torch::jit::load(p, at::kCPU);
-      } catch (const c10::Error& e) {
-        throw CheckpointError("not a loadable TorchScript archive (" + short_reason(e) + ")");
-      }
-    });
-    auto dict = c10::impl::GenericDict(c10::StringType::get(), c10::AnyType::get());
-    collect_named_tensors(module, "", dict);
-    *out = wrapv(c10::IValue(dict));
-  });
-}
-
 
 RC_API int32_t rc_ivalue_kind(rc_ivalue v, int32_t* kind) {
   return guard("ivalue_kind", [&] {

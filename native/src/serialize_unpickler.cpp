@@ -1,7 +1,9 @@
 // A restricted unpickler for torch.save's data.pkl. It interprets the pickle opcodes itself and
 // builds c10::IValues directly: Python is never involved, and a global that is not on the
 // allow-list below stops the load the moment it is read. libtorch's own unpickler is not used
-// because it turns collections.OrderedDict (every nn.Module.state_dict()) into None.
+// because it turns collections.OrderedDict (every nn.Module.state_dict()) into None. In
+// TorchScript mode it also reads torch.jit.save's data.pkl, where `__torch__.*` classes become
+// attribute dicts: torch::jit::load would compile the archive's code, and may run it.
 #include "serialize_unpickler.h"
 #include <cerrno>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace rc {
@@ -68,22 +71,59 @@ struct Item {
   }
 };
 
-// Limits that keep a hostile pickle from exhausting the native stack or the managed heap. Real
-// checkpoints nest a handful of levels and hold thousands of values.
+// Limits that keep a hostile pickle from exhausting the native stack, memory or time. Real
+// checkpoints nest a handful of levels and hold thousands of values (a detectron2 training
+// checkpoint with its optimizer state: tens of thousands).
 constexpr int kMaxNesting = 100;
-constexpr int64_t kMaxValues = 10'000'000;
+constexpr int64_t kMaxValues = 5'000'000;  // once shared parts are expanded, as the C# side copies them
 constexpr int kMaxArgNesting = 8;
+constexpr size_t kMaxTensorDims = 64;
+// Parsing spends a budget in units of about 30 bytes of native memory, by what each step keeps
+// (measured): a hostile pickle is stopped near 300 MB and a second or two, long before the end
+// of a 256 MB stream, while a real checkpoint spends a few hundred thousand.
+constexpr int64_t kParseBudget = 10'000'000;
+namespace cost {
+constexpr int64_t kMark = 1, kListItem = 1, kDictItem = 2;
+constexpr int64_t kStackItem = 5, kMemoEntry = 5;  // an Item, ~150 bytes
+constexpr int64_t kListOrTuple = 2, kDict = 14;    // beyond the stack item that holds it
+}  // namespace cost
+// A tensor may view its storage with repeats (stride 0, overlapping windows), but its first copy
+// allocates numel * element size. The tensors of a file, counted each time the value tree
+// reaches one, may hold at most kViewRepeat times the bytes of its storages, plus kSmallViews of
+// broadcasts: real checkpoints view a storage a few times (tied weights, q/k/v slices), and a
+// stride-0 [2^20, 2^20] over 4 floats (4 TB dense) is refused instead of exhausting memory on
+// first use.
+constexpr int64_t kViewRepeat = 16;
+constexpr int64_t kSmallViews = 64ll << 20;
+// Dotted names of TorchScript tensors, all together.
+constexpr size_t kMaxNameBytes = 64u << 20;
 
 class Unpickler {
  public:
-  Unpickler(const char* data, size_t size, const StorageLoader& loader) : p_(data), end_(data + size), loader_(loader) {}
+  Unpickler(const char* data, size_t size, const StorageLoader& loader, bool torchscript)
+      : p_(data), end_(data + size), loader_(loader), torchscript_(torchscript) {}
 
   c10::IValue run() {
     try {
       auto result = parse();
-      check_shape(result);
+      check_tensor_bytes(check_shape(result).tensor_bytes);
       dismantle(&heights_);  // memo-only leftovers may be cyclic or deep; what the result holds is not
       return result;
+    } catch (...) {
+      dismantle(nullptr);
+      throw;
+    }
+  }
+
+  c10::impl::GenericDict run_torchscript() {
+    try {
+      auto root = parse();
+      check_tensor_bytes(check_shape(root).tensor_bytes);
+      if (!is_object(root)) throw CheckpointError("malformed TorchScript archive: data.pkl holds a " + root.tagKind() + ", not a module");
+      c10::impl::GenericDict out(c10::StringType::get(), c10::AnyType::get());
+      collect_tensors(root, "", out);
+      dismantle(nullptr);  // only the tensors are kept
+      return out;
     } catch (...) {
       dismantle(nullptr);
       throw;
@@ -103,9 +143,22 @@ class Unpickler {
     throw CheckpointError("the pickle stream ends without a STOP opcode (truncated or corrupt file)");
   }
 
+  // What check_shape learns of a container: the height of its subtree, and its values and
+  // tensor bytes counted once per path that reaches them (as the C# side copies them).
+  struct Shape {
+    int height;  // levels of containers, 1 with scalars only (0 when empty); -1 while being visited
+    int64_t values;
+    int64_t tensor_bytes;
+  };
+
   const char* p_;
   const char* end_;
   const StorageLoader& loader_;
+  const bool torchscript_;  // `__torch__.*` classes are attribute containers
+  int64_t budget_ = kParseBudget;
+  int64_t storage_bytes_ = 0;  // of every storage loaded
+  size_t name_bytes_ = 0;
+  std::unordered_set<const void*> objects_;  // dicts that are TorchScript module objects
   std::vector<Item> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, Item> memo_;
@@ -113,15 +166,23 @@ class Unpickler {
   // Every list, dict and tuple made, so that they can all be emptied: then no destructor recurses
   // through a deep or cyclic structure.
   std::vector<c10::IValue> containers_;
-  std::unordered_map<const void*, std::pair<int, int64_t>> heights_;  // container -> (height, values)
+  std::unordered_map<const void*, Shape> heights_;  // container -> what check_shape found
+
+  void spend(int64_t units) {
+    budget_ -= units;
+    if (budget_ < 0)
+      throw CheckpointError("refused: the pickle builds more values than any real checkpoint holds (over " +
+                            std::to_string(kParseBudget) + "; a decompression bomb?)");
+  }
 
   c10::IValue track(c10::IValue v) {
+    spend(v.isGenericDict() ? cost::kDict : cost::kListOrTuple);
     containers_.push_back(v);
     return v;
   }
 
   // Empties every container not in `keep`.
-  void dismantle(const std::unordered_map<const void*, std::pair<int, int64_t>>* keep) {
+  void dismantle(const std::unordered_map<const void*, Shape>* keep) {
     stack_.clear();
     memo_.clear();
     for (auto& c : containers_) {
@@ -136,25 +197,48 @@ class Unpickler {
     containers_.clear();
   }
 
-  // Refuses cycles, nesting deeper than kMaxNesting and more than kMaxValues values once shared
-  // parts are expanded (the C# side copies them). Returns (height, values) of `v`.
-  std::pair<int, int64_t> check_shape(const c10::IValue& v, int depth = 0) {
-    if (!(v.isList() || v.isGenericDict() || v.isTuple())) return {0, 1};
-    if (depth > kMaxNesting) throw CheckpointError("refused: values nest more than " + std::to_string(kMaxNesting) + " levels deep");
+  [[noreturn]] static void too_deep() {
+    throw CheckpointError("refused: values nest more than " + std::to_string(kMaxNesting) + " levels deep");
+  }
+
+  static int64_t saturating_add(int64_t a, int64_t b) {
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
+  }
+
+  // numel * element size: what the tensor's first copy allocates, whatever its strides.
+  static int64_t dense_bytes(const at::Tensor& t) {
+    int64_t bytes = static_cast<int64_t>(t.element_size());
+    for (auto s : t.sizes())
+      if (__builtin_mul_overflow(bytes, s, &bytes)) return std::numeric_limits<int64_t>::max();
+    return bytes;
+  }
+
+  // Refuses cycles, nesting deeper than kMaxNesting, more than kMaxValues values and more tensor
+  // bytes than the storages justify (kViewRepeat). A subtree met again through the memo counts
+  // in full wherever it sits: no container ends up deeper than kMaxNesting, so freeing the
+  // result and converting it never recurse further, and a tensor reached a million times counts
+  // a million times, as a float copy of each would.
+  Shape check_shape(const c10::IValue& v, int depth = 0) {
+    if (v.isTensor()) return {0, 1, dense_bytes(v.toTensor())};
+    if (!(v.isList() || v.isGenericDict() || v.isTuple())) return {0, 1, 0};
+    if (depth > kMaxNesting) too_deep();
     auto key = v.internalToPointer();
     auto it = heights_.find(key);
     if (it != heights_.end()) {
-      if (it->second.first < 0) throw CheckpointError("refused: a container holds itself (a cycle)");
+      if (it->second.height < 0) throw CheckpointError("refused: a container holds itself (a cycle)");
+      if (depth + it->second.height - 1 > kMaxNesting) too_deep();  // its deepest container's depth
       return it->second;
     }
-    heights_[key] = {-1, 0};  // in progress
-    int height = 0;
-    int64_t values = 1;
+    heights_[key] = {-1, 0, 0};
+    Shape shape{0, 1, 0};
     auto visit = [&](const c10::IValue& child) {
       auto r = check_shape(child, depth + 1);
-      height = std::max(height, r.first + 1);
-      values += r.second;
-      if (values > kMaxValues) throw CheckpointError("refused: more than " + std::to_string(kMaxValues) + " values");
+      shape.height = std::max(shape.height, r.height + 1);
+      shape.values += r.values;
+      shape.tensor_bytes = saturating_add(shape.tensor_bytes, r.tensor_bytes);
+      if (shape.values > kMaxValues) throw CheckpointError("refused: more than " + std::to_string(kMaxValues) + " values");
+      check_tensor_bytes(shape.tensor_bytes);
     };
     if (v.isList()) {
       for (const auto& x : v.toListRef()) visit(x);
@@ -166,7 +250,51 @@ class Unpickler {
         visit(e.value());
       }
     }
-    return heights_[key] = {height, values};
+    return heights_[key] = shape;
+  }
+
+  void check_tensor_bytes(int64_t bytes) const {
+    int64_t allowed = saturating_add(storage_bytes_ > std::numeric_limits<int64_t>::max() / kViewRepeat
+                                         ? std::numeric_limits<int64_t>::max()
+                                         : storage_bytes_ * kViewRepeat,
+                                     kSmallViews);
+    if (bytes > allowed)
+      throw CheckpointError("refused: its tensors add up to " + std::to_string(bytes) + " bytes (views repeating their storage, "
+                            "or one tensor reached many times), far more than its storages hold (" + std::to_string(storage_bytes_) + " bytes)");
+  }
+
+  // ---- TorchScript module objects ----
+  // An object is a dict of its attributes, remembered in objects_ so that a plain dict attribute
+  // is not taken for a submodule.
+  c10::impl::GenericDict new_object() {
+    auto d = new_dict();
+    objects_.insert(c10::IValue(d).internalToPointer());
+    return d;
+  }
+  bool is_object(const c10::IValue& v) const { return v.isGenericDict() && objects_.count(v.internalToPointer()) > 0; }
+
+  // BUILD: a TorchScript object takes its attribute dict; anything else (an OrderedDict's
+  // _metadata, a custom class's __getstate__ tuple) is dropped.
+  void build(const Item& state, Item& target) {
+    if (!torchscript_ || target.kind != Item::kValue || !is_object(target.value)) return;
+    if (state.kind != Item::kValue || !state.value.isGenericDict()) return;
+    for (const auto& e : state.value.toGenericDict()) set_item(target.value, e.key(), e.value());
+  }
+
+  // state_dict order: a module's own tensors, then its submodules', depth first. check_shape has
+  // bounded the depth and the expanded size of the tree.
+  void collect_tensors(const c10::IValue& object, const std::string& prefix, c10::impl::GenericDict& out) {
+    auto attributes = object.toGenericDict();
+    auto name_of = [&](const c10::IValue& key) {
+      if (!key.isString()) throw CheckpointError("malformed TorchScript archive: a module attribute named by a " + key.tagKind());
+      name_bytes_ += prefix.size() + key.toStringRef().size();
+      if (name_bytes_ > kMaxNameBytes) throw CheckpointError("refused: the module's attribute names take more than " + std::to_string(kMaxNameBytes >> 20) + " MB");
+      return prefix + key.toStringRef();
+    };
+    for (const auto& e : attributes)
+      if (e.value().isTensor()) out.insert_or_assign(name_of(e.key()), e.value().toTensor().detach());
+    for (const auto& e : attributes)
+      if (is_object(e.value())) collect_tensors(e.value(), name_of(e.key()) + ".", out);
   }
 
   // ---- reading the byte stream ----
@@ -242,7 +370,11 @@ class Unpickler {
     stack_.resize(m);
     return items;
   }
-  void push(c10::IValue v) { stack_.push_back(Item::of(std::move(v))); }
+  void push(Item i) {
+    spend(cost::kStackItem);
+    stack_.push_back(std::move(i));
+  }
+  void push(c10::IValue v) { push(Item::of(std::move(v))); }
 
   static c10::IValue value_of(const Item& i, const char* where) {
     if (i.kind != Item::kValue) throw CheckpointError(std::string("malformed checkpoint: ") + i.describe() + " appears as " + where);
@@ -268,14 +400,17 @@ class Unpickler {
     for (auto& i : items) values.push_back(std::move(i.value));
     return Item::of(track(c10::ivalue::Tuple::create(std::move(values))));
   }
-  static std::vector<Item> tuple_items(const Item& t, const char* what) {
+  // The items of an argument tuple or persistent id: a few at most, so that a big tuple reused
+  // through the memo cannot be copied again and again.
+  static std::vector<Item> tuple_items(const Item& t, const std::string& what) {
+    constexpr size_t kMaxArgs = 8;
+    size_t n = t.kind == Item::kTuple ? t.items->size() : t.kind == Item::kValue && t.value.isTuple() ? t.value.toTupleRef().elements().size() : 0;
+    if (t.kind != Item::kTuple && !(t.kind == Item::kValue && t.value.isTuple())) throw CheckpointError("malformed checkpoint: " + what + " is not a tuple");
+    if (n > kMaxArgs) throw CheckpointError("malformed checkpoint: " + what + " has " + std::to_string(n) + " items");
     if (t.kind == Item::kTuple) return *t.items;
-    if (t.kind == Item::kValue && t.value.isTuple()) {
-      std::vector<Item> items;
-      for (auto& e : t.value.toTupleRef().elements()) items.push_back(Item::of(e));
-      return items;
-    }
-    throw CheckpointError(std::string("malformed checkpoint: ") + what + " is not a tuple");
+    std::vector<Item> items;
+    for (auto& e : t.value.toTupleRef().elements()) items.push_back(Item::of(e));
+    return items;
   }
   c10::impl::GenericDict new_dict() {
     c10::impl::GenericDict d(c10::AnyType::get(), c10::AnyType::get());
@@ -288,22 +423,27 @@ class Unpickler {
     return l;
   }
 
-  static void set_item(c10::IValue& target, c10::IValue key, c10::IValue value) {
+  void set_item(c10::IValue& target, c10::IValue key, c10::IValue value) {
+    spend(cost::kDictItem);
     if (!target.isGenericDict()) throw CheckpointError("malformed pickle: SETITEM on a " + target.tagKind() + ", not a dict");
     if (!(key.isString() || key.isInt() || key.isDouble() || key.isBool() || key.isNone()))
       throw CheckpointError("unsupported dict key of type " + key.tagKind() + " (only strings and numbers are read)");
     if (key.isNone()) throw CheckpointError("unsupported dict key None");
     target.toGenericDict().insert_or_assign(std::move(key), std::move(value));
   }
-  static void append(c10::IValue& target, c10::IValue value) {
+  void append(c10::IValue& target, c10::IValue value) {
+    spend(cost::kListItem);
     if (!target.isList()) throw CheckpointError("malformed pickle: APPEND on a " + target.tagKind() + ", not a list");
     target.toList().push_back(std::move(value));
   }
 
   // ---- globals, calls and persistent ids ----
+  static bool is_script_class(const std::string& name) { return name.rfind("__torch__.", 0) == 0; }
+
   Item global(const std::string& module, const std::string& name) {
     std::string full = module + "." + name;
-    if (!callable_allowed(full) && storage_types().count(full) == 0)
+    bool script_class = torchscript_ && is_script_class(full);
+    if (!script_class && !callable_allowed(full) && storage_types().count(full) == 0)
       throw CheckpointError("refused: the pickle asks for the Python global '" + full +
                             "', which is not a tensor, storage or container constructor. Only tensors, numbers, "
                             "strings, lists, tuples and dicts are accepted; nothing in the file was executed.");
@@ -316,7 +456,8 @@ class Unpickler {
   Item call(const Item& fn, const Item& args_item) {
     if (fn.kind != Item::kGlobal) throw CheckpointError("malformed pickle: REDUCE on " + std::string(fn.describe()));
     const std::string& f = fn.global;
-    auto args = tuple_items(args_item, ("the arguments of " + f).c_str());
+    if (torchscript_ && is_script_class(f)) return Item::of(new_object());  // its constructor is never run
+    auto args = tuple_items(args_item, "the arguments of " + f);
     if (f == "torch._utils._rebuild_tensor_v2" || f == "torch._utils._rebuild_tensor") return rebuild_tensor(args, f);
     if (f == "torch._utils._rebuild_parameter" || f == "torch._utils._rebuild_parameter_with_state") {
       if (args.size() < 2) throw CheckpointError("malformed checkpoint: too few arguments to " + f);
@@ -359,6 +500,8 @@ class Unpickler {
 
   static std::vector<int64_t> int_tuple(const Item& i, const char* what) {
     auto v = value_of(i, what);
+    size_t n = v.isTuple() ? v.toTupleRef().elements().size() : v.isList() ? v.toListRef().size() : 0;
+    if (n > kMaxTensorDims) throw CheckpointError("malformed checkpoint: a tensor with " + std::to_string(n) + " dimensions");
     std::vector<int64_t> out;
     if (v.isTuple()) {
       for (auto& e : v.toTupleRef().elements()) {
@@ -377,7 +520,7 @@ class Unpickler {
   }
 
   // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
-  static Item rebuild_tensor(const std::vector<Item>& a, const std::string& f) {
+  Item rebuild_tensor(const std::vector<Item>& a, const std::string& f) {
     if (a.size() < 4 || a[0].kind != Item::kStorage) throw CheckpointError("malformed checkpoint: bad arguments to " + f);
     auto offset_v = value_of(a[1], "a storage offset");
     if (!offset_v.isInt()) throw CheckpointError("malformed checkpoint: a storage offset is a " + offset_v.tagKind());
@@ -402,7 +545,7 @@ class Unpickler {
       throw CheckpointError("malformed checkpoint: a tensor reaches element " + std::to_string(last) + " of a storage of " +
                             std::to_string(capacity) + " elements");
     auto t = at::empty({0}, at::TensorOptions().dtype(a[0].dtype)).set_(storage, offset, sizes, strides);
-    if (a.size() > 4) {
+    if (a.size() > 4 && !torchscript_) {  // TorchScript's weights are read detached, as before
       auto rg = value_of(a[4], "requires_grad");
       if (rg.isBool() && rg.toBool() && t.is_floating_point()) t.requires_grad_(true);
     }
@@ -431,15 +574,19 @@ class Unpickler {
     s.kind = Item::kStorage;
     s.dtype = dtype;
     s.storage = loader_(key.toStringRef(), dtype, numel.toInt());
+    storage_bytes_ += static_cast<int64_t>(s.storage.nbytes());
     storages_.emplace(key.toStringRef(), s);
     return s;
   }
 
-  void memo_put(uint64_t index) { memo_[index] = top(); }
+  void memo_put(uint64_t index) {
+    spend(cost::kMemoEntry);
+    memo_[index] = top();
+  }
   void memo_get(uint64_t index) {
     auto it = memo_.find(index);
     if (it == memo_.end()) throw CheckpointError("malformed pickle (memo entry " + std::to_string(index) + " is missing)");
-    stack_.push_back(it->second);
+    push(it->second);
   }
 
   void step(uint8_t op) {
@@ -450,10 +597,13 @@ class Unpickler {
         break;
       }
       case 0x95: uint_le(8); break;  // FRAME: a hint only
-      case '(': marks_.push_back(stack_.size()); break;
+      case '(':
+        spend(cost::kMark);
+        marks_.push_back(stack_.size());
+        break;
       case '0': pop(); break;
       case '1': pop_mark(); break;
-      case '2': stack_.push_back(top()); break;
+      case '2': push(top()); break;
       case 'N': push(c10::IValue()); break;
       case 0x88: push(true); break;
       case 0x89: push(false); break;
@@ -490,13 +640,13 @@ class Unpickler {
       case 'U': case 0x8c: case 'C': push(bytes(uint_le(1))); break;
       case 0x8d: case 0x8e: case 0x96: push(bytes(uint_le(8))); break;
       case ')': push(track(c10::ivalue::Tuple::create(std::vector<c10::IValue>{}))); break;
-      case 't': stack_.push_back(tuple_of(pop_mark())); break;
+      case 't': push(tuple_of(pop_mark())); break;
       case 0x85: case 0x86: case 0x87: {
         size_t n = op - 0x84u;
         if (stack_.size() < floor() + n) throw CheckpointError("malformed pickle (stack underflow)");
         std::vector<Item> items(std::make_move_iterator(stack_.end() - static_cast<std::ptrdiff_t>(n)), std::make_move_iterator(stack_.end()));
         stack_.resize(stack_.size() - n);
-        stack_.push_back(tuple_of(std::move(items)));
+        push(tuple_of(std::move(items)));
         break;
       }
       case ']': case 0x8f: push(new_list()); break;  // sets are read as lists
@@ -555,7 +705,7 @@ class Unpickler {
       case 'c': {
         auto module = line();
         auto name = line();
-        stack_.push_back(global(module, name));
+        push(global(module, name));
         break;
       }
       case 0x93: {  // STACK_GLOBAL
@@ -563,7 +713,7 @@ class Unpickler {
         auto module = pop();
         if (module.kind != Item::kValue || name.kind != Item::kValue || !module.value.isString() || !name.value.isString())
           throw CheckpointError("malformed pickle: STACK_GLOBAL without a module and a name");
-        stack_.push_back(global(module.value.toStringRef(), name.value.toStringRef()));
+        push(global(module.value.toStringRef(), name.value.toStringRef()));
         break;
       }
       case 'i': {  // INST module\nname\n: instantiates an arbitrary class
@@ -575,7 +725,7 @@ class Unpickler {
       case 'R': case 0x81: {  // REDUCE f(*args); NEWOBJ cls.__new__(cls, *args) - the same for our constructors
         auto args = pop();
         auto fn = pop();
-        stack_.push_back(call(fn, args));
+        push(call(fn, args));
         break;
       }
       case 0x92: {  // NEWOBJ_EX cls, args, kwargs
@@ -584,13 +734,17 @@ class Unpickler {
         auto fn = pop();
         if (!(kwargs.kind == Item::kValue && kwargs.value.isGenericDict() && kwargs.value.toGenericDict().size() == 0))
           throw CheckpointError("refused: keyword arguments to " + fn.global);
-        stack_.push_back(call(fn, args));
+        push(call(fn, args));
         break;
       }
-      case 'b': pop(); top(); break;  // BUILD: object attributes (an OrderedDict's _metadata) are dropped
+      case 'b': {  // BUILD
+        auto state = pop();
+        build(state, top());
+        break;
+      }
       case 'Q': {
         auto pid = pop();
-        stack_.push_back(persistent_load(pid));
+        push(persistent_load(pid));
         break;
       }
       case 'P': throw CheckpointError("unsupported persistent id in the pickle (only tensor storages are read)");
@@ -615,7 +769,11 @@ class Unpickler {
 }  // namespace
 
 c10::IValue unpickle_checkpoint(const char* data, size_t size, const StorageLoader& load_storage) {
-  return Unpickler(data, size, load_storage).run();
+  return Unpickler(data, size, load_storage, /*torchscript=*/false).run();
+}
+
+c10::impl::GenericDict unpickle_torchscript_tensors(const char* data, size_t size, const StorageLoader& load_storage) {
+  return Unpickler(data, size, load_storage, /*torchscript=*/true).run_torchscript();
 }
 
 }  // namespace rc

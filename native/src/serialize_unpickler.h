@@ -3,16 +3,10 @@
 #include <ATen/ATen.h>
 #include <ATen/core/ivalue.h>
 #include <functional>
-#include <stdexcept>
 #include <string>
+#include "checkpoint_error.h"
 
 namespace rc {
-
-// Thrown for anything the reader will not or cannot load; the message is the reason only
-// (the caller adds the file name).
-struct CheckpointError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // Returns the bytes of storage `key` (the record "data/<key>") holding `numel` elements of `dtype`.
 using StorageLoader = std::function<at::Storage(const std::string& key, at::ScalarType dtype, int64_t numel)>;
@@ -22,5 +16,12 @@ using StorageLoader = std::function<at::Storage(const std::string& key, at::Scal
 // builtins.eval, arbitrary classes) is refused when its global is read, before any call.
 // OrderedDicts (state dicts) become dicts; their attributes (_metadata) are dropped.
 c10::IValue unpickle_checkpoint(const char* data, size_t size, const StorageLoader& load_storage);
+
+// Reads the data.pkl of a TorchScript archive (torch.jit.save) the same way, running none of
+// the archive's code: its module objects (classes named `__torch__.*`) are plain attribute
+// containers. Returns every tensor attribute by dotted name in state_dict order (a module's own
+// tensors, then its submodules'), detached. Parameters and buffers cannot be told apart in
+// data.pkl, so plain tensor attributes of a module are included too.
+c10::impl::GenericDict unpickle_torchscript_tensors(const char* data, size_t size, const StorageLoader& load_storage);
 
 }  // namespace rc

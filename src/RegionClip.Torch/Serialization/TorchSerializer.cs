@@ -10,7 +10,10 @@ public static partial class torch
     /// by name in state_dict order) into plain .NET values; see <see cref="PickleValues"/> for the
     /// mapping. Tensors land on the CPU whatever device they were saved from. No Python runs: a
     /// pickle that names any global other than the tensor rebuild functions, storage types and
-    /// OrderedDict is refused when that global is read.
+    /// OrderedDict is refused when that global is read. A TorchScript archive's code is neither
+    /// compiled nor run: its weights are read from its data.pkl by the same restricted reader.
+    /// Hostile sizes are refused before memory is taken (a data.pkl over 256 MB, a record larger
+    /// than its compressed bytes can hold, millions of values, values nested over 100 deep).
     /// </summary>
     /// <param name="halfToFloat">Convert float16 and bfloat16 tensors to float32.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

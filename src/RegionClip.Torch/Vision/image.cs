@@ -28,6 +28,24 @@ public static class image
     /// <summary>False when the native library was built without libjpeg/libpng.</summary>
     public static bool codecs_available => NativeMethods.rc_image_codecs_available() != 0;
 
+    /// <summary>PIL's decompression-bomb limit, the default of <see cref="max_pixels"/>.</summary>
+    public const long default_max_pixels = 178_956_970;
+
+    /// <summary>
+    /// The most pixels (width × height) a decoded image may have; a larger one is refused from its
+    /// header, before any memory is taken, with an <see cref="InvalidDataException"/>. Process-wide.
+    /// See <c>RegionClip.Data.ImageIO.MaxPixels</c>.
+    /// </summary>
+    public static long max_pixels
+    {
+        get => NativeMethods.rc_image_max_pixels();
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1L);
+            Check.Ok(NativeMethods.rc_image_set_max_pixels(value), "image.max_pixels");
+        }
+    }
+
     /// <summary>The format announced by the magic bytes (nothing else is checked).</summary>
     public static unsafe ImageFormat sniff(ReadOnlySpan<byte> data)
     {

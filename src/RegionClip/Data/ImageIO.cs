@@ -16,6 +16,21 @@ namespace RegionClip.Data;
 /// </remarks>
 public static class ImageIO
 {
+    /// <summary>
+    /// The most pixels (width × height) an image may declare; a file over it is refused from its
+    /// header with <see cref="InvalidDataException"/>, before any memory is taken, as PIL refuses
+    /// decompression bombs (a few hundred bytes of JPEG can declare 65000×65000 pixels, 12 GB of
+    /// RGB). The default, 178,956,970 (about 13,400×13,400), is PIL's; raise it for huge images,
+    /// e.g. <c>ImageIO.MaxPixels = 40_000L * 40_000</c>, or <see cref="long.MaxValue"/> for no
+    /// limit. The setting is process-wide and applies to every read and decode.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1.</exception>
+    public static long MaxPixels
+    {
+        get => image.max_pixels;
+        set => image.max_pixels = value;
+    }
+
     /// <summary>Decodes a JPEG or PNG file, applying a JPEG's EXIF orientation.</summary>
     public static Tensor Read(string path) => image.read(path);
 

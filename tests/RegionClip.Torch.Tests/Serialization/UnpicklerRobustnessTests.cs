@@ -1,5 +1,5 @@
-using System.IO.Compression;
 using RegionClip.Torch.Serialization;
+using static RegionClip.Torch.Tests.Serialization.TorchZip;
 
 namespace RegionClip.Torch.Tests.Serialization;
 
@@ -9,29 +9,6 @@ namespace RegionClip.Torch.Tests.Serialization;
 /// </summary>
 public class UnpicklerRobustnessTests : TorchTest
 {
-    private static (string Name, byte[] Data)[] Records(string checkpoint)
-    {
-        using var zip = ZipFile.OpenRead(checkpoint);
-        return zip.Entries.Select(e =>
-        {
-            using var s = e.Open();
-            using var m = new MemoryStream();
-            s.CopyTo(m);
-            return (e.FullName, m.ToArray());
-        }).ToArray();
-    }
-
-    private static void WriteZip(string path, IEnumerable<(string Name, byte[] Data)> records)
-    {
-        File.Delete(path);
-        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
-        foreach (var (name, data) in records)
-        {
-            using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
-            s.Write(data);
-        }
-    }
-
     private static void LoadsOrFailsCleanly(string path)
     {
         try
@@ -50,7 +27,7 @@ public class UnpicklerRobustnessTests : TorchTest
         // The harness itself: an unmodified copy through System.IO.Compression loads.
         using var dir = Fixtures.TempDir();
         var path = dir.File("copy.pt");
-        WriteZip(path, Records(PythonToCSharpTests.Fixture("nested.pt")));
+        Write(path, Records(PythonToCSharpTests.Fixture("nested.pt")));
         var loaded = torch.load(path);
         try { PythonView.AssertMatches(PythonView.Read(PythonToCSharpTests.Fixture("nested.json")), loaded); }
         finally { Checkpoint.DisposeTree(loaded); }
@@ -68,7 +45,7 @@ public class UnpicklerRobustnessTests : TorchTest
         {
             var copy = ((string Name, byte[] Data)[])records.Clone();
             copy[pkl] = (copy[pkl].Name, data[..cut]);
-            WriteZip(path, copy);
+            Write(path, copy);
             var e = Assert.Throws<InvalidDataException>(() => Checkpoint.DisposeTree(torch.load(path)));
             Assert.Contains($"'{path}'", e.Message);
         }
@@ -89,7 +66,7 @@ public class UnpicklerRobustnessTests : TorchTest
             damaged[random.Next(2, damaged.Length)] = (byte)random.Next(256);
             var copy = ((string Name, byte[] Data)[])records.Clone();
             copy[pkl] = (copy[pkl].Name, damaged);
-            WriteZip(path, copy);
+            Write(path, copy);
             LoadsOrFailsCleanly(path);
         }
     }
@@ -102,7 +79,7 @@ public class UnpicklerRobustnessTests : TorchTest
         var i = Array.FindIndex(records, r => r.Name.EndsWith("/data/2", StringComparison.Ordinal));
         records[i] = (records[i].Name, records[i].Data[..^4]);
         var path = dir.File("short.pt");
-        WriteZip(path, records);
+        Write(path, records);
         var e = Assert.Throws<InvalidDataException>(() => Checkpoint.DisposeTree(torch.load(path)));
         Assert.Contains($"'{path}'", e.Message);
         Assert.Contains("data/2", e.Message);
@@ -114,26 +91,12 @@ public class UnpicklerRobustnessTests : TorchTest
         using var dir = Fixtures.TempDir();
         var records = Records(PythonToCSharpTests.Fixture("state_dict.pt")).Where(r => !r.Name.EndsWith("/data/3", StringComparison.Ordinal));
         var path = dir.File("missing.pt");
-        WriteZip(path, records);
+        Write(path, records);
         var e = Assert.Throws<InvalidDataException>(() => Checkpoint.DisposeTree(torch.load(path)));
         Assert.Contains("data/3", e.Message);
     }
 
     // ---- hostile shapes: each must be refused (or read) without exhausting the native stack ----
-
-    private static string WritePickle(TempDir dir, string name, byte[] pickle)
-    {
-        var path = dir.File(name);
-        WriteZip(path, [("archive/data.pkl", pickle), ("archive/version", "3\n"u8.ToArray())]);
-        return path;
-    }
-
-    private static byte[] Pickle(params IEnumerable<byte>[] parts) => [0x80, 0x02, .. parts.SelectMany(p => p), (byte)'.'];
-
-    private static IEnumerable<byte> Repeat(int n, params byte[] bytes) => Enumerable.Repeat(bytes, n).SelectMany(b => b);
-
-    private static IEnumerable<byte> LongBinPut(int i) => [(byte)'r', .. BitConverter.GetBytes(i)];
-    private static IEnumerable<byte> LongBinGet(int i) => [(byte)'j', .. BitConverter.GetBytes(i)];
 
     [Fact]
     public void DeeplyNestedTuplesAreRefused()
