@@ -65,7 +65,7 @@ bool too_many_pixels(int64_t width, int64_t height) { return width * height > ma
 std::string too_many_pixels_message(const char* name, int64_t width, int64_t height) {
   return quoted(name) + " is refused: its header declares " + std::to_string(width) + "x" + std::to_string(height) + " = " +
          std::to_string(width * height) + " pixels, more than the limit of " + std::to_string(max_pixels.load()) +
-         " (a decompression bomb? raise ImageIO.MaxPixels for huge images)";
+         " (a decompression bomb? for huge images raise REGIONCLIP_MAX_IMAGE_PIXELS, or ImageIO.MaxPixels from C#)";
 }
 
 int32_t sniff(const uint8_t* d, size_t n) {

@@ -49,6 +49,7 @@ public static class Program
                 return CliOutput.Fail(new ArgumentException(string.Join("; ", parse.Errors.Select(e => e.Message).Distinct()) +
                                                             $" (see '{UnknownOptions.VerbOf(parse)} --help')"));
             if (parse.GetValue(threads) is int n) RegionClip.Torch.torch.set_num_threads(n);
+            ApplyImagePixelLimit();
             // Verbs report their own failures in one line (CliOutput.Run); this catches the rest, so no
             // exception ever reaches the user as a stack trace.
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -57,5 +58,16 @@ public static class Program
         {
             return CliOutput.Fail(e);
         }
+    }
+
+    /// <summary>REGIONCLIP_MAX_IMAGE_PIXELS raises (or lowers) the decompression-bomb limit of every image read.</summary>
+    private static void ApplyImagePixelLimit()
+    {
+        const string name = "REGIONCLIP_MAX_IMAGE_PIXELS";
+        var text = Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrWhiteSpace(text)) return;
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) || limit < 1)
+            throw new ArgumentException($"{name}='{text}' is not a positive whole number of pixels");
+        RegionClip.Data.ImageIO.MaxPixels = limit;
     }
 }

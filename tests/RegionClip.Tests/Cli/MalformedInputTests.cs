@@ -157,3 +157,32 @@ public sealed partial class MalformedInputTests : TorchTest, IClassFixture<Malfo
     [GeneratedRegex(@"\x1b\[[0-9;]*m")]
     private static partial Regex Ansi();
 }
+
+/// <summary>REGIONCLIP_MAX_IMAGE_PIXELS sets the decompression-bomb limit of the verbs; a bad value is one line.</summary>
+public sealed class ImagePixelLimitTests : TorchTest
+{
+    [Fact]
+    public void TheEnvironmentVariableLowersTheLimitAndABadValueIsRefused()
+    {
+        var saved = (Environment.GetEnvironmentVariable("REGIONCLIP_MAX_IMAGE_PIXELS"), RegionClip.Data.ImageIO.MaxPixels);
+        try
+        {
+            Environment.SetEnvironmentVariable("REGIONCLIP_MAX_IMAGE_PIXELS", "100");
+            var image = Paths.Fixture("images", "rgb.jpg");
+            var (code, _, stderr) = CliRunner.Run("embed-image", "--model", Paths.Fixture("clip", "tiny_clip_fp32.pth"), image);
+            Assert.Equal(1, code);   // the only image was refused
+            Assert.Contains("rgb.jpg", stderr);
+            Assert.Contains("pixels", stderr);
+
+            Environment.SetEnvironmentVariable("REGIONCLIP_MAX_IMAGE_PIXELS", "lots");
+            (code, _, stderr) = CliRunner.Run("embed-image", "--model", Paths.Fixture("clip", "tiny_clip_fp32.pth"), image);
+            Assert.Equal(1, code);
+            Assert.Contains("REGIONCLIP_MAX_IMAGE_PIXELS='lots' is not a positive whole number", stderr);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("REGIONCLIP_MAX_IMAGE_PIXELS", saved.Item1);
+            RegionClip.Data.ImageIO.MaxPixels = saved.MaxPixels;
+        }
+    }
+}
