@@ -11,7 +11,7 @@ namespace RegionClip.Bench;
 /// The whole zero-shot detection of one 800×1216 image (RPN mode, LVIS zero-shot settings),
 /// mirroring tools/bench/detect_reference.py: CLIP RN50 shapes, a random R50-FPN offline RPN
 /// (1,000 proposals at NMS 0.9), 1,203 precomputed concepts, fusion with the raw objectness,
-/// per-class NMS 0.5, score > 0.02, top 300. The timed call is <see cref="ZeroShotDetector.Detect(DetectionImage)"/>
+/// per-class NMS 0.5, score > 0.02, top 300. The timed call is <see cref="ZeroShotDetector.Detect(DetectionImage, Tensor?, ConceptPool?)"/>
 /// with a <see cref="ProposalNetwork"/> as `detect --rpn` runs it; a second, staged pass runs the
 /// same library pieces one by one to split the time.
 /// </summary>
@@ -84,7 +84,7 @@ internal static class DetectCases
         return detector.Detect(image);
     }
 
-    /// <summary>The body of <see cref="ZeroShotDetector.Detect(IReadOnlyList{DetectionImage})"/> for one image, stage by stage.</summary>
+    /// <summary>The body of <see cref="ZeroShotDetector.Detect(IReadOnlyList{DetectionImage}, GivenRegions?, ConceptPool?)"/> for one image, stage by stage.</summary>
     private static ProposalSnapshot Staged(ZeroShotDetector detector, Tensor rgb, Dictionary<string, double[]> ms, int round)
     {
         using var scope = torch.NewDisposeScope();
@@ -105,7 +105,7 @@ internal static class DetectCases
         Lap("regions");
         var probs = RegionClassifier.Probabilities(features, detector.Concepts.Embeddings);
         using var kept = Postprocess.Run(proposals.Boxes, probs, proposals.Objectness, image.Height, image.Width, detector.Options);
-        detector.ToDetections(image, kept);
+        ZeroShotDetector.ToDetections(image, kept, detector.Concepts);
         Lap("classify");
         return new ProposalSnapshot(proposals.Boxes.data<float>(), proposals.Objectness.data<float>());
     }

@@ -151,10 +151,11 @@ internal static class DetectCommand
                     }
                     if (batch.Count == 0) continue;   // every image of this batch failed to load (reported above)
                     using var scope = torch.NewDisposeScope();
+                    var images = batch.Select(b => b.Image).ToList();
                     var dets = detector.Proposer is not null
-                        ? detector.Detect(batch.Select(b => b.Image).ToList())
-                        : detector.DetectInBoxes(batch.Select(b => b.Image).ToList(), batch.Select(b => Box.ToTensor(b.Job.Boxes!)).ToList(),
-                            batch.All(b => b.Job.Objectness is not null) ? batch.Select(b => torch.tensor(b.Job.Objectness!)).ToList() : null);
+                        ? detector.Detect(images)
+                        : detector.Detect(images, new GivenRegions(batch.Select(b => Box.ToTensor(b.Job.Boxes!)).ToList(),
+                            batch.All(b => b.Job.Objectness is not null) ? batch.Select(b => torch.tensor(b.Job.Objectness!)).ToList() : null));
                     for (int i = 0; i < batch.Count; i++)
                     {
                         results.Add(new ImageResult(batch[i].Job, batch[i].Image.OriginalWidth, batch[i].Image.OriginalHeight, dets[i]));

@@ -70,7 +70,7 @@ internal static class DemoEvaluation
                 var boxes = annotations.Select(a => Box.ToTensor(a.Select(GroundTruthBoxes.ToBox).ToList())).ToList();
 
                 var t = Stopwatch.StartNew();
-                var gtFound = detector.DetectInBoxes(prepared, boxes);
+                var gtFound = detector.Detect(prepared, new GivenRegions(boxes));
                 gtSeconds += t.Elapsed.TotalSeconds;
                 for (int i = 0; i < batch.Count; i++) gtDetections.AddRange(ToCoco(batch[i].Id, gtFound[i]));
 

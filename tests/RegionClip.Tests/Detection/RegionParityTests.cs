@@ -135,8 +135,8 @@ public sealed class RegionParityTests : TorchTest
         {
             var c = _ref.Cases[i];
             using var image = DetectionImage.Load(c.Path, c.Resize);
-            var dets = detector.DetectInBoxes(image, c.BoxTensor());
-            ExpectReferenceDetections(i, detector.DetectInBoxes(image, c.BoxTensor()));
+            var dets = detector.Detect(image, c.BoxTensor());
+            ExpectReferenceDetections(i, detector.Detect(image, c.BoxTensor()));
         }
     }
 
@@ -171,9 +171,9 @@ public sealed class RegionParityTests : TorchTest
         var detector = new ZeroShotDetector(model, decoy, DetectionOptions.Coco);
         var c = _ref.Cases[0];
         using var image = DetectionImage.Load(c.Path, c.Resize);
-        ExpectReferenceDetections(0, detector.DetectInBoxes(image, c.BoxTensor(), pool));
-        Assert.All(detector.DetectInBoxes(image, c.BoxTensor()), d => Assert.StartsWith("not ", d.Label));
-        Assert.Contains("Tokenizer", Assert.Throws<InvalidOperationException>(() => detector.DetectInBoxes(image, c.BoxTensor(), ["cat"])).Message);
+        ExpectReferenceDetections(0, detector.Detect(image, c.BoxTensor(), pool));
+        Assert.All(detector.Detect(image, c.BoxTensor()), d => Assert.StartsWith("not ", d.Label));
+        Assert.Contains("Tokenizer", Assert.Throws<InvalidOperationException>(() => detector.Detect(image, ["cat"], c.BoxTensor())).Message);
     }
 
     [SkippableFact]
@@ -187,7 +187,7 @@ public sealed class RegionParityTests : TorchTest
         var detector = new ZeroShotDetector(model, decoy, DetectionOptions.Coco) { Tokenizer = ClipTokenizer.Load(vocab) };
         var c = _ref.Cases[0];
         using var image = DetectionImage.Load(c.Path, c.Resize);
-        ExpectReferenceDetections(0, detector.DetectInBoxes(image, c.BoxTensor(), _ref.Names));
+        ExpectReferenceDetections(0, detector.Detect(image, _ref.Names, c.BoxTensor()));
     }
 
     [SkippableFact]

@@ -68,7 +68,7 @@ public sealed class RpnModeTests : TorchTest
         using var pool = ConceptPool.FromEmbeddings(_ref["concepts"].clone(), _ref.Names);
         using var image = DetectionImage.Load(_ref.Cases[0].Path, _ref.Cases[0].Resize);
         var e = Assert.Throws<InvalidOperationException>(() => new ZeroShotDetector(model, pool).Detect(image));
-        Assert.Contains("DetectInBoxes", e.Message);
+        Assert.Contains("give the regions", e.Message);
     }
 
     /// <summary>The class probability of a detection's region, recomputed from its embedding.</summary>

@@ -7,10 +7,16 @@ using RegionClip.Torch;
 namespace RegionClip.Modeling.Detection;
 
 /// <summary>
+/// Regions given instead of an RPN's proposals: boxes [Ki, 4] per image in original pixels and, for
+/// precomputed proposals, each box's objectness [Ki] (fused with the class probabilities as in RPN mode).
+/// </summary>
+public sealed record GivenRegions(IReadOnlyList<Tensor> Boxes, IReadOnlyList<Tensor>? Objectness = null);
+
+/// <summary>
 /// Zero-shot detection with a RegionCLIP (or CLIP) model and any vocabulary: regions are
 /// classified by their CLIP-space embeddings, then thresholded, per-class NMS-ed and cut to the top k.
-/// Regions come from a region proposal network (<see cref="Detect(DetectionImage)"/>, "RPN mode") or
-/// are given (<see cref="DetectInBoxes(DetectionImage, Tensor)"/>: user boxes or ground truth, "GT mode").
+/// One call, <see cref="Detect(IReadOnlyList{DetectionImage}, GivenRegions?, ConceptPool?)"/>: regions come from a region
+/// proposal network ("RPN mode") or are given (user boxes, ground truth — "GT mode" — or precomputed proposals).
 /// </summary>
 public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts, DetectionOptions? options = null)
 {
@@ -30,42 +36,45 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
     /// <summary>Where the embeddings of name vocabularies are kept between calls and runs (e.g. <see cref="ConceptCache.Default"/>); null: embedded on every call.</summary>
     public ConceptCache? ConceptCache { get; init; }
 
-    /// <summary>The same model, options and RPN with another vocabulary; nothing is copied, the vocabulary is not owned.</summary>
-    public ZeroShotDetector WithVocabulary(ConceptPool vocabulary) =>
-        new(Model, vocabulary, Options) { Proposer = Proposer, ProposalOptions = ProposalOptions, Tokenizer = Tokenizer, ConceptCache = ConceptCache };
+    /// <summary>
+    /// Detects in one image: among the RPN's proposals (<see cref="Proposer"/>) when <paramref name="boxes"/> is
+    /// null, else among the given boxes ([K, 4], original pixels); with <paramref name="vocabulary"/> or <see cref="Concepts"/>.
+    /// </summary>
+    public IReadOnlyList<Detection> Detect(DetectionImage image, Tensor? boxes = null, ConceptPool? vocabulary = null) =>
+        Detect([image], boxes is null ? null : new GivenRegions([boxes]), vocabulary)[0];
 
-    /// <summary>RPN mode with another vocabulary than <see cref="Concepts"/>.</summary>
-    public IReadOnlyList<Detection> Detect(DetectionImage image, ConceptPool vocabulary) => WithVocabulary(vocabulary).Detect(image);
-
-    /// <summary>RPN mode for any class names, e.g. <c>detector.Detect(image, ["kettle", "mug"])</c> (needs <see cref="Tokenizer"/>).</summary>
-    public IReadOnlyList<Detection> Detect(DetectionImage image, IReadOnlyList<string> classes)
+    /// <summary>
+    /// <see cref="Detect(DetectionImage, Tensor?, ConceptPool?)"/> for any class names, e.g.
+    /// <c>detector.Detect(image, ["kettle", "mug"])</c>: embedded with <see cref="Tokenizer"/>, cached in <see cref="ConceptCache"/>.
+    /// </summary>
+    public IReadOnlyList<Detection> Detect(DetectionImage image, IReadOnlyList<string> classes, Tensor? boxes = null)
     {
         using var vocabulary = Embed(classes);
-        return Detect(image, vocabulary);
+        return Detect(image, boxes, vocabulary);
     }
 
-    /// <summary>Detections among given boxes with another vocabulary than <see cref="Concepts"/>.</summary>
-    public IReadOnlyList<Detection> DetectInBoxes(DetectionImage image, Tensor boxes, ConceptPool vocabulary) => WithVocabulary(vocabulary).DetectInBoxes(image, boxes);
-
-    /// <summary>Detections among given boxes for any class names (needs <see cref="Tokenizer"/>).</summary>
-    public IReadOnlyList<Detection> DetectInBoxes(DetectionImage image, Tensor boxes, IReadOnlyList<string> classes)
+    /// <summary>
+    /// Detects in many images at once: among the RPN's proposals (RPN mode; the RPN and the region head each
+    /// see the whole batch) when <paramref name="regions"/> is null, else among the given regions (GT mode,
+    /// user boxes, or precomputed proposals whose objectness is fused as in RPN mode); with
+    /// <paramref name="vocabulary"/> or <see cref="Concepts"/>. Detections are in original pixels, best first.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<DetectionImage> images, GivenRegions? regions = null, ConceptPool? vocabulary = null)
     {
-        using var vocabulary = Embed(classes);
-        return DetectInBoxes(image, boxes, vocabulary);
+        ArgumentNullException.ThrowIfNull(images);
+        var concepts = vocabulary ?? Concepts;
+        if (concepts.Dim != Model.EmbedDim)
+            throw new ArgumentException($"the vocabulary's embeddings have {concepts.Dim} dimensions but the model's regions have {Model.EmbedDim}: embed the concepts with the same model size");
+        return regions is null ? InProposals(images, concepts) : InGivenRegions(images, regions, concepts);
     }
 
     private ConceptPool Embed(IReadOnlyList<string> classes) => ConceptPool.Create(Model.Clip,
         Tokenizer ?? throw new InvalidOperationException("class names need a tokenizer: set Tokenizer (ClipTokenizer.Load) or pass a ConceptPool"),
         classes, cache: ConceptCache);
 
-    /// <summary>RPN mode: proposals, region scores fused with objectness as <see cref="Options"/> says.</summary>
-    public IReadOnlyList<Detection> Detect(DetectionImage image) => Detect([image])[0];
-
-    /// <summary>RPN mode for many images (the RPN and the region head each see the whole batch).</summary>
-    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<DetectionImage> images)
+    private IReadOnlyList<IReadOnlyList<Detection>> InProposals(IReadOnlyList<DetectionImage> images, ConceptPool concepts)
     {
-        var rpn = Proposer ?? throw new InvalidOperationException("no region proposal network: set Proposer (ProposalNetwork.Load) or give the regions (DetectInBoxes)");
-        CheckDims();
+        var rpn = Proposer ?? throw new InvalidOperationException("no region proposal network: set Proposer (ProposalNetwork.Load) or give the regions (boxes, GivenRegions)");
         foreach (var image in images) RegionClipModel.EnsureFits(image);
         using var scope = torch.NewDisposeScope();
         var proposals = rpn.Propose(images.Select(i => i.Resized).ToList(), ProposalOptions ?? Proposals.ProposalOptions.ZeroShot(rpn.Kind));
@@ -77,10 +86,10 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
             for (int i = 0; i < images.Count; i++)
             {
                 var p = proposals[i];
-                var probs = RegionClassifier.Probabilities(features.narrow(0, offset, p.Count), Concepts.Embeddings);
+                var probs = RegionClassifier.Probabilities(features.narrow(0, offset, p.Count), concepts.Embeddings);
                 offset += p.Count;
                 using var kept = Postprocess.Run(p.Boxes, probs, p.Objectness, images[i].Height, images[i].Width, Options);
-                result[i] = ToDetections(images[i], kept);
+                result[i] = ToDetections(images[i], kept, concepts);
             }
             return result;
         }
@@ -90,35 +99,19 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
         }
     }
 
-    private void CheckDims()
+    private IReadOnlyList<IReadOnlyList<Detection>> InGivenRegions(IReadOnlyList<DetectionImage> images, GivenRegions regions, ConceptPool concepts)
     {
-        if (Concepts.Dim != Model.EmbedDim)
-            throw new ArgumentException($"the vocabulary's embeddings have {Concepts.Dim} dimensions but the model's regions have {Model.EmbedDim}: embed the concepts with the same model size");
-    }
-
-    /// <summary>Detections among given boxes (original pixels, validated and clipped), best first.</summary>
-    public IReadOnlyList<Detection> DetectInBoxes(DetectionImage image, Tensor boxes) => DetectInBoxes([image], [boxes])[0];
-
-    /// <summary>Many images at once (see <see cref="RegionClipModel.EncodeRegions(IReadOnlyList{DetectionImage}, IReadOnlyList{Tensor})"/>).</summary>
-    public IReadOnlyList<IReadOnlyList<Detection>> DetectInBoxes(IReadOnlyList<DetectionImage> images, IReadOnlyList<Tensor> boxes) =>
-        DetectInBoxes(images, boxes, null);
-
-    /// <summary>
-    /// Precomputed proposals: boxes [Ki, 4] in original pixels with their objectness [Ki] (e.g. an RPN's
-    /// raw logits exported from detectron2), fused with the class probabilities as <see cref="Options"/>
-    /// says, as in RPN mode. Without objectness (null) this is <see cref="DetectInBoxes(IReadOnlyList{DetectionImage}, IReadOnlyList{Tensor})"/>.
-    /// </summary>
-    public IReadOnlyList<IReadOnlyList<Detection>> DetectInBoxes(IReadOnlyList<DetectionImage> images, IReadOnlyList<Tensor> boxes, IReadOnlyList<Tensor>? objectness)
-    {
+        var (boxes, objectness) = (regions.Boxes, regions.Objectness);
+        if (images.Count != boxes.Count)
+            throw new ArgumentException($"{images.Count} image(s) but {boxes.Count} box list(s)");
         if (objectness is not null)
         {
-            if (objectness.Count != boxes.Count || images.Count != boxes.Count)
-                throw new ArgumentException($"{images.Count} image(s), {boxes.Count} box list(s) and {objectness.Count} objectness list(s)");
+            if (objectness.Count != boxes.Count)
+                throw new ArgumentException($"{boxes.Count} box list(s) but {objectness.Count} objectness list(s)");
             for (int i = 0; i < boxes.Count; i++)
                 if (objectness[i].ndim != 1 || objectness[i].size(0) != boxes[i].size(0))
                     throw new ArgumentException($"{images[i].Source ?? $"image #{i}"}: objectness must be one score per box ([{boxes[i].size(0)}]), got [{string.Join(", ", objectness[i].shape)}]");
         }
-        CheckDims();
         using var scope = torch.NewDisposeScope();
         var features = Model.ExtractRegionFeatures(images, boxes);
         var result = new IReadOnlyList<Detection>[images.Count];
@@ -126,15 +119,15 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
         {
             var img = images[i];
             var input = img.ToInput(RegionBoxes.ValidateAndClip(boxes[i], img.OriginalHeight, img.OriginalWidth, img.Source ?? $"image #{i}"));
-            var probs = RegionClassifier.Probabilities(features[i], Concepts.Embeddings);
+            var probs = RegionClassifier.Probabilities(features[i], concepts.Embeddings);
             using var kept = Postprocess.Run(input, probs, objectness?[i], img.Height, img.Width, Options);
-            result[i] = ToDetections(img, kept);
+            result[i] = ToDetections(img, kept, concepts);
         }
         return result;
     }
 
     /// <summary>Back to original pixels: scale, clip, drop empty boxes.</summary>
-    internal IReadOnlyList<Detection> ToDetections(DetectionImage image, KeptPairs kept)
+    internal static IReadOnlyList<Detection> ToDetections(DetectionImage image, KeptPairs kept, ConceptPool concepts)
     {
         using var original = image.ToOriginal(kept.Boxes);
         var boxes = Box.FromTensor(original);
@@ -146,7 +139,7 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
         {
             if (!(boxes[j].Width > 0 && boxes[j].Height > 0)) continue;
             var c = (int)classes[j];
-            list.Add(new Detection(boxes[j], c, Concepts.Names[c], scores[j], Concepts.CategoryIds?[c], (int)regions[j]));
+            list.Add(new Detection(boxes[j], c, concepts.Names[c], scores[j], concepts.CategoryIds?[c], (int)regions[j]));
         }
         return list;
     }
