@@ -35,7 +35,7 @@ internal static class TrainRpnCommand
                 _ => new RpnTrainingOptions(),
             };
             var configPath = pr.GetValue(config);
-            if (configPath is not null) options = RpnOptionsFile.Load(configPath, options);
+            if (configPath is not null) options = OptionsFile<RpnTrainingOptions>.Load(configPath, options);
             options = options with
             {
                 World = pr.GetValue(world) ?? options.World,

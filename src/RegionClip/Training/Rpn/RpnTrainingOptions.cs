@@ -1,3 +1,4 @@
+using RegionClip.Common;
 using System.Text.Json.Serialization;
 using RegionClip.Modeling.Layers;
 using RegionClip.Modeling.Proposals;
@@ -10,23 +11,23 @@ public enum RpnSchedule { Cosine, Step }
 
 /// <summary>
 /// Everything a class-agnostic RPN training run needs: data, network, input, optimisation and
-/// evaluation. Every field has a default; the YAML config file (<see cref="RpnOptionsFile"/>) uses the
+/// evaluation. Every field has a default; the YAML config file (<see cref="OptionsFile{TOptions}"/>) uses the
 /// snake_case form of each name. <see cref="Synthetic"/> is the demo's preset.
 /// </summary>
 public sealed record RpnTrainingOptions
 {
     // ---- data ------------------------------------------------------------------------------------
     /// <summary>A synthetic world folder: the defaults of the four paths and the category split come from it.</summary>
-    public string? World { get; init; }
+    [PathOption] public string? World { get; init; }
     /// <summary>COCO instances JSON of the training images (default WORLD/instances_train.json).</summary>
-    public string? TrainAnnotations { get; init; }
+    [PathOption] public string? TrainAnnotations { get; init; }
     /// <summary>Folder the training JSON's file names are relative to (default: the JSON's folder).</summary>
-    public string? TrainImages { get; init; }
+    [PathOption] public string? TrainImages { get; init; }
     /// <summary>COCO instances JSON of the held-out images (default WORLD/instances_val.json when it exists; none: no evaluation).</summary>
-    public string? ValAnnotations { get; init; }
-    public string? ValImages { get; init; }
+    [PathOption] public string? ValAnnotations { get; init; }
+    [PathOption] public string? ValImages { get; init; }
     /// <summary>{"base": [names], "novel": [names]} (default WORLD/category_split.json when it exists).</summary>
-    public string? CategorySplit { get; init; }
+    [PathOption] public string? CategorySplit { get; init; }
     /// <summary>Train on base categories' boxes only: novel objects are not targets (as the official RPNs trained on base classes).</summary>
     public bool BaseOnly { get; init; }
     /// <summary>
@@ -35,7 +36,7 @@ public sealed record RpnTrainingOptions
     /// </summary>
     public bool ExcludeNovelImages { get; init; }
     /// <summary>Output folder: rpn.pth, rpn_checkpoint.pth, rpn_log.csv, rpn_log.json.</summary>
-    public string Out { get; init; } = "rpn-out";
+    [PathOption] public string Out { get; init; } = "rpn-out";
     /// <summary>Continue from OUT/rpn_checkpoint.pth when it exists (with the checkpoint's options).</summary>
     [JsonIgnore] public bool Resume { get; init; }
 
@@ -63,7 +64,7 @@ public sealed record RpnTrainingOptions
     public double[][]? AnchorSizes { get; init; }
     public double[] AspectRatios { get; init; } = [0.5, 1.0, 2.0];
     /// <summary>ClipC4: initialise the backbone from this CLIP checkpoint's visual tower (e.g. the demo's teacher.pth).</summary>
-    public string? ClipWeights { get; init; }
+    [PathOption] public string? ClipWeights { get; init; }
     /// <summary>Keep the backbone's weights and BN statistics fixed (only the head learns).</summary>
     public bool FreezeBackbone { get; init; }
 

@@ -1,3 +1,4 @@
+using RegionClip.Common;
 using RegionClip.Modeling.Layers;
 using RegionClip.Modeling.Proposals;
 using RegionClip.Training.Rpn;
@@ -7,7 +8,7 @@ namespace RegionClip.Tests.Training.Rpn;
 /// <summary>The YAML config of train-rpn: every field optional, errors naming the file, line and field.</summary>
 public sealed class RpnOptionsFileTests
 {
-    private static RpnTrainingOptions Parse(string yaml) => RpnOptionsFile.Parse(yaml, "rpn.yaml", "/data/configs");
+    private static RpnTrainingOptions Parse(string yaml) => OptionsFile<RpnTrainingOptions>.Parse(yaml, "rpn.yaml", "/data/configs");
 
     [Fact]
     public void AnEmptyFileKeepsTheDefaults()
@@ -110,11 +111,11 @@ public sealed class RpnOptionsFileTests
     [Fact]
     public void EveryOptionHasAFileName()
     {
-        Assert.Contains("learning_rate", RpnOptionsFile.Fields.Keys);
-        Assert.Contains("eval_top_k", RpnOptionsFile.Fields.Keys);
-        Assert.Contains("iou_thresholds", RpnOptionsFile.Fields.Keys);
-        Assert.DoesNotContain("resume", RpnOptionsFile.Fields.Keys);   // a command-line choice, not a setting
-        Assert.Equal(typeof(RpnTrainingOptions).GetProperties().Length - 1, RpnOptionsFile.Fields.Count);   // all public ones but Resume
+        Assert.Contains("learning_rate", OptionsFile<RpnTrainingOptions>.Fields.Keys);
+        Assert.Contains("eval_top_k", OptionsFile<RpnTrainingOptions>.Fields.Keys);
+        Assert.Contains("iou_thresholds", OptionsFile<RpnTrainingOptions>.Fields.Keys);
+        Assert.DoesNotContain("resume", OptionsFile<RpnTrainingOptions>.Fields.Keys);   // a command-line choice, not a setting
+        Assert.Equal(typeof(RpnTrainingOptions).GetProperties().Length - 1, OptionsFile<RpnTrainingOptions>.Fields.Count);   // all public ones but Resume
     }
 
     private static string JsonOf(RpnTrainingOptions o) => System.Text.Json.JsonSerializer.Serialize(o, RpnTrainingCheckpoint.Json);

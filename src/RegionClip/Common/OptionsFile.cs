@@ -1,37 +1,39 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using System.Text.Json.Serialization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace RegionClip.Training.Rpn;
+namespace RegionClip.Common;
+
+/// <summary>Marks a string option that names a file or folder: a relative path in a config file is relative to that file's folder.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class PathOptionAttribute : Attribute;
 
 /// <summary>
-/// Reads <see cref="RpnTrainingOptions"/> from a YAML file: a mapping whose keys are the options'
-/// names in snake_case (<c>learning_rate: 0.002</c>, <c>anchor_sizes: [[16, 32, 64]]</c>); every
-/// field is optional and keeps its default when absent. Enums are matched ignoring case and
-/// underscores (<c>kind: clip_c4</c>). Relative paths are relative to the file's folder. An unknown
-/// field, a duplicate key, or a value of the wrong type is an error naming the file, the line and the field.
+/// The one YAML reader of every trainer's options: a mapping whose keys are the option record's
+/// property names in snake_case (<c>learning_rate: 0.002</c>, <c>anchor_sizes: [[16, 32, 64]]</c>), nested
+/// mappings for properties that are themselves option records (<c>solver: {lr: 0.1}</c>). Every field is
+/// optional and keeps its default when absent; properties marked <see cref="JsonIgnoreAttribute"/> (run
+/// switches such as resume) cannot be set. Enums match ignoring case and underscores; paths
+/// (<see cref="PathOptionAttribute"/>) are relative to the file's folder. An unknown field (with the closest
+/// name), a duplicate key or a value of the wrong type is an error naming the file, the line and the field.
 /// </summary>
-public static class RpnOptionsFile
+public static class OptionsFile<TOptions> where TOptions : class, new()
 {
-    private static readonly string[] PathFields = ["world", "train_annotations", "train_images", "val_annotations", "val_images", "category_split", "out", "clip_weights"];
-
     /// <summary>The settable options by their file name (snake_case of the property).</summary>
-    public static IReadOnlyDictionary<string, PropertyInfo> Fields { get; } = typeof(RpnTrainingOptions)
-        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Where(p => p.CanWrite && p.Name != nameof(RpnTrainingOptions.Resume) && p.Name != "EqualityContract")
-        .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
+    public static IReadOnlyDictionary<string, PropertyInfo> Fields { get; } = FieldsOf(typeof(TOptions));
 
-    /// <summary>Reads a config file over <paramref name="defaults"/> (the plain defaults when null).</summary>
-    public static RpnTrainingOptions Load(string path, RpnTrainingOptions? defaults = null)
+    /// <summary>Reads a config file over <paramref name="defaults"/> (the type's defaults when null).</summary>
+    public static TOptions Load(string path, TOptions? defaults = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"config file '{path}' does not exist", path);
         return Parse(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path))!, defaults);
     }
 
     /// <param name="baseDirectory">Relative paths in the text are resolved against this folder.</param>
-    public static RpnTrainingOptions Parse(string yaml, string source, string baseDirectory, RpnTrainingOptions? defaults = null)
+    public static TOptions Parse(string yaml, string source, string baseDirectory, TOptions? defaults = null)
     {
         var stream = new YamlStream();
         try
@@ -42,17 +44,33 @@ public static class RpnOptionsFile
         {
             throw new InvalidDataException($"{source}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {e.Message}", e);
         }
-        var options = (defaults ?? new RpnTrainingOptions()) with { };
+        var options = Copy(defaults ?? new TOptions());
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" or "~" }) return options;
         if (stream.Documents.Count > 1) throw new InvalidDataException($"{source}: holds {stream.Documents.Count} YAML documents; a config is one mapping");
         if (stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new InvalidDataException($"{source}:{stream.Documents[0].RootNode.Start.Line}: a config must be a mapping of field: value");
-        foreach (var (keyNode, valueNode) in root.Children)
+        Fill(options, root, "", source, baseDirectory);
+        return options;
+    }
+
+    private static void Fill(object target, YamlMappingNode mapping, string prefix, string source, string baseDirectory)
+    {
+        var fields = FieldsOf(target.GetType());
+        foreach (var (keyNode, valueNode) in mapping.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
             var at = $"{source}:{keyNode.Start.Line}:{keyNode.Start.Column}";
-            if (!Fields.TryGetValue(key, out var property))
-                throw new InvalidDataException($"{at}: unknown field '{key}'{Suggest(key)} (fields: {string.Join(", ", Fields.Keys.Order(StringComparer.Ordinal))})");
+            if (!fields.TryGetValue(key, out var property))
+                throw new InvalidDataException($"{at}: unknown field '{prefix}{key}'{Suggest(key, fields.Keys)} (fields{(prefix.Length > 0 ? $" of {prefix.TrimEnd('.')}" : "")}: {string.Join(", ", fields.Keys.Order(StringComparer.Ordinal))})");
+            if (IsSection(property.PropertyType))
+            {
+                if (valueNode is not YamlMappingNode inner)
+                    throw new InvalidDataException($"{source}:{valueNode.Start.Line}:{valueNode.Start.Column}: field '{prefix}{key}' is a section: expected a mapping of field: value");
+                var section = Copy(property.GetValue(target) ?? Activator.CreateInstance(property.PropertyType)!);
+                Fill(section, inner, $"{prefix}{key}.", source, baseDirectory);
+                property.SetValue(target, section);
+                continue;
+            }
             object? value;
             try
             {
@@ -60,13 +78,24 @@ public static class RpnOptionsFile
             }
             catch (FormatException e)
             {
-                throw new InvalidDataException($"{source}:{valueNode.Start.Line}:{valueNode.Start.Column}: field '{key}': {e.Message}", e);
+                throw new InvalidDataException($"{source}:{valueNode.Start.Line}:{valueNode.Start.Column}: field '{prefix}{key}': {e.Message}", e);
             }
-            if (value is string s && PathFields.Contains(key)) value = Path.GetFullPath(Path.Combine(baseDirectory, s));
-            property.SetValue(options, value);
+            if (value is string s && property.GetCustomAttribute<PathOptionAttribute>() is not null) value = Path.GetFullPath(Path.Combine(baseDirectory, s));
+            property.SetValue(target, value);
         }
-        return options;
     }
+
+    private static Dictionary<string, PropertyInfo> FieldsOf(Type type) => type
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .Where(p => p.CanWrite && p.Name != "EqualityContract" && p.GetCustomAttribute<JsonIgnoreAttribute>() is null)
+        .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
+
+    /// <summary>A nested options record: a class with a parameterless constructor that is not a string or an array.</summary>
+    private static bool IsSection(Type t) => t.IsClass && t != typeof(string) && !t.IsArray && t.GetConstructor(Type.EmptyTypes) is not null;
+
+    /// <summary>A member-wise copy (as a record's <c>with { }</c>), so the defaults are never changed.</summary>
+    private static T Copy<T>(T value) where T : class =>
+        (T)typeof(object).GetMethod("MemberwiseClone", BindingFlags.Instance | BindingFlags.NonPublic)!.Invoke(value, null)!;
 
     /// <summary>PascalCase → snake_case ("LearningRate" → "learning_rate").</summary>
     public static string SnakeCase(string name)
@@ -161,9 +190,9 @@ public static class RpnOptionsFile
         _ => node.NodeType.ToString(),
     };
 
-    private static string Suggest(string key)
+    private static string Suggest(string key, IEnumerable<string> names)
     {
-        var best = Fields.Keys.OrderBy(k => Distance(k, key)).First();
+        var best = names.OrderBy(k => Distance(k, key)).First();
         return Distance(best, key) <= Math.Max(2, key.Length / 3) ? $" (did you mean '{best}'?)" : "";
     }
 
