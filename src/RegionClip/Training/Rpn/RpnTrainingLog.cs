@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using RegionClip.Common;
 using RegionClip.Evaluation;
+using RegionClip.Training.Engine;
 
 namespace RegionClip.Training.Rpn;
 
@@ -17,27 +18,19 @@ public sealed record RpnEvaluationRecord(long Step, ProposalRecall Recall, doubl
 /// (<see cref="CsvLog"/>). <see cref="WriteJson"/> writes
 /// the same steps and the recall evaluations as JSON.
 /// </summary>
-public sealed class RpnTrainingLog : IDisposable
+public static class RpnTrainingLog
 {
-    public const string Header = "step,epoch,objectness_loss,box_loss,loss,learning_rate,images_per_second,seconds";
-    private readonly StreamWriter _writer;
-
-    private RpnTrainingLog(string path, StreamWriter writer)
-    {
-        Path = path;
-        _writer = writer;
-    }
-
-    public string Path { get; }
+    public static StepLogFormat<RpnStepRecord> Format { get; } = new(
+        "step,epoch,objectness_loss,box_loss,loss,learning_rate,images_per_second,seconds", 8, "an RPN training-log",
+        f => new RpnStepRecord(CsvLog.Long(f[0]), CsvLog.Int(f[1]), CsvLog.Num(f[2]), CsvLog.Num(f[3]), CsvLog.Num(f[4]), CsvLog.Num(f[5]), CsvLog.Num(f[6]), CsvLog.Num(f[7])),
+        r => string.Join(',', CsvLog.Text(r.Step), CsvLog.Text(r.Epoch), CsvLog.Exact(r.ObjectnessLoss), CsvLog.Exact(r.BoxLoss), CsvLog.Exact(r.Loss),
+            CsvLog.Exact(r.LearningRate), CsvLog.Fixed(r.ImagesPerSecond, 2), CsvLog.Fixed(r.Seconds, 3)),
+        r => r.Step);
 
     /// <summary>Opens the log, keeping the rows up to <paramref name="keepThroughStep"/> (0: a new run).</summary>
-    public static RpnTrainingLog Open(string path, long keepThroughStep) =>
-        new(path, CsvLog.Open(path, Header, keepThroughStep, Read, r => r.Step, Format));
+    public static StepLog<RpnStepRecord> Open(string path, long keepThroughStep) => StepLog<RpnStepRecord>.Open(path, keepThroughStep, Format);
 
-    public void Append(RpnStepRecord r) => _writer.WriteLine(Format(r));
-
-    public static IReadOnlyList<RpnStepRecord> Read(string path) => CsvLog.Read(path, 8, "an RPN training-log", f =>
-        new RpnStepRecord(CsvLog.Long(f[0]), CsvLog.Int(f[1]), CsvLog.Num(f[2]), CsvLog.Num(f[3]), CsvLog.Num(f[4]), CsvLog.Num(f[5]), CsvLog.Num(f[6]), CsvLog.Num(f[7])));
+    public static IReadOnlyList<RpnStepRecord> Read(string path) => StepLog<RpnStepRecord>.Read(path, Format);
 
     /// <summary>Writes {"steps": [...], "evaluations": [...]} atomically.</summary>
     public static void WriteJson(string path, IReadOnlyList<RpnStepRecord> steps, IReadOnlyList<RpnEvaluationRecord> evaluations)
@@ -96,10 +89,4 @@ public sealed class RpnTrainingLog : IDisposable
     }
 
     private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null;
-
-    private static string Format(RpnStepRecord r) => string.Join(',', CsvLog.Text(r.Step), CsvLog.Text(r.Epoch),
-        CsvLog.Exact(r.ObjectnessLoss), CsvLog.Exact(r.BoxLoss), CsvLog.Exact(r.Loss), CsvLog.Exact(r.LearningRate),
-        CsvLog.Fixed(r.ImagesPerSecond, 2), CsvLog.Fixed(r.Seconds, 3));
-
-    public void Dispose() => _writer.Dispose();
 }

@@ -1,10 +1,9 @@
-using RegionClip.Training.Engine;
 using System.Text.Json;
 using RegionClip.Torch;
 using RegionClip.Torch.optim;
 using RegionClip.Torch.Serialization;
 
-namespace RegionClip.Training;
+namespace RegionClip.Training.Engine;
 
 /// <summary>
 /// The torch.save layout of every resumable trainer's checkpoint: {"model": state dict,
@@ -12,9 +11,9 @@ namespace RegionClip.Training;
 /// "epoch", "cursor"}, "step", "total_steps", "seconds", "images", "options" (JSON)}. torch.save
 /// writes atomically (temporary file, then rename), so a kill never leaves a half-written file.
 /// </summary>
-internal static class TrainingCheckpointFile
+public static class TrainingCheckpointFile
 {
-    internal static void Save<TOptions>(string path, OrderedDictionary<string, object?> model, Optimizer optimizer, TrainingState state,
+    public static void Save<TOptions>(string path, OrderedDictionary<string, object?> model, Optimizer optimizer, TrainingState state,
         TOptions options, JsonSerializerOptions json)
     {
         var optimizerDict = optimizer.state_dict();
@@ -47,7 +46,7 @@ internal static class TrainingCheckpointFile
     /// malformed entry, and <paramref name="kind"/> ("a teacher training checkpoint"). The caller owns
     /// the returned tree (<see cref="Checkpoint.DisposeTree"/>).
     /// </summary>
-    internal static (OrderedDictionary<string, object?> Root, TOptions Options, TrainingState State) Load<TOptions>(
+    public static (OrderedDictionary<string, object?> Root, TOptions Options, TrainingState State) Load<TOptions>(
         string path, string kind, JsonSerializerOptions json)
     {
         var root = torch.load(path);
@@ -88,7 +87,7 @@ internal static class TrainingCheckpointFile
     /// Loads the saved weights (those whose key <paramref name="keep"/> accepts) into <paramref name="model"/>
     /// and the optimizer state into <paramref name="optimizer"/>; a mismatch names the file and <paramref name="mismatch"/>.
     /// </summary>
-    internal static void Restore(string path, OrderedDictionary<string, object?> root, Torch.nn.Module model, Optimizer optimizer,
+    public static void Restore(string path, OrderedDictionary<string, object?> root, Torch.nn.Module model, Optimizer optimizer,
         string mismatch, Func<string, bool>? keep = null)
     {
         var weights = new OrderedDictionary<string, Tensor>();
@@ -104,4 +103,32 @@ internal static class TrainingCheckpointFile
         }
         optimizer.load_state_dict((OrderedDictionary<string, object?>)root["optimizer"]!);
     }
+}
+
+/// <summary>
+/// A loaded resumable checkpoint of some trainer (<see cref="TrainingCheckpointFile"/>'s layout): its options,
+/// where the run stood, and the saved weights and optimizer state to copy into a freshly built model.
+/// </summary>
+public sealed class ResumableCheckpoint<TOptions>(string path, OrderedDictionary<string, object?> root, TOptions options, TrainingState state,
+    string mismatch, Func<string, bool>? keep) : IDisposable
+{
+    public string Path { get; } = path;
+    public TOptions Options { get; } = options;
+    public TrainingState State { get; } = state;
+
+    /// <summary>
+    /// Reads a checkpoint; <paramref name="kind"/> names it in errors ("a teacher training checkpoint"),
+    /// <paramref name="mismatch"/> says why a model might not fit it, <paramref name="keep"/> picks the saved
+    /// entries that are weights (not derived data).
+    /// </summary>
+    public static ResumableCheckpoint<TOptions> Read(string path, string kind, JsonSerializerOptions json, string mismatch, Func<string, bool>? keep = null)
+    {
+        var (root, options, state) = TrainingCheckpointFile.Load<TOptions>(path, kind, json);
+        return new ResumableCheckpoint<TOptions>(path, root, options, state, mismatch, keep);
+    }
+
+    /// <summary>Copies the saved weights, BN statistics and optimizer state into a model and optimizer built from <see cref="Options"/>.</summary>
+    public void Restore(Torch.nn.Module model, Optimizer optimizer) => TrainingCheckpointFile.Restore(Path, root, model, optimizer, mismatch, keep);
+
+    public void Dispose() => Checkpoint.DisposeTree(root);
 }
