@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using RegionClip.Cli.Demo;
 using RegionClip.Common;
 using RegionClip.Data;
 using RegionClip.Structures;

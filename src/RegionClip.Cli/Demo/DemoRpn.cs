@@ -1,4 +1,3 @@
-using RegionClip.Cli.Demo;
 using RegionClip.Common;
 using RegionClip.Structures;
 using RegionClip.Training.Rpn;

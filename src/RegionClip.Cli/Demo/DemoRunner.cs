@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using RegionClip.Cli.Demo;
 using RegionClip.Common;
 using RegionClip.Modeling.Proposals;
 using RegionClip.Synthetic;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using RegionClip.Cli.Demo;
 using RegionClip.Common;
 using RegionClip.Synthetic;
 

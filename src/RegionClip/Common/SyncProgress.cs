@@ -1,4 +1,3 @@
-using RegionClip;
 namespace RegionClip.Common;
 
 /// <summary>

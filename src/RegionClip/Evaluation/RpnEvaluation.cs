@@ -1,5 +1,4 @@
 using RegionClip.Data.Datasets;
-using RegionClip.Evaluation;
 using RegionClip.Modeling.Detection;
 using RegionClip.Modeling.Proposals;
 using RegionClip.Structures;

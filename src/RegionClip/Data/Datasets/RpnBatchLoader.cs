@@ -1,4 +1,3 @@
-using RegionClip.Data.Datasets;
 namespace RegionClip.Data.Datasets;
 
 /// <summary>Which image a batch slot shows, whether it is mirrored, and its short side in pixels.</summary>

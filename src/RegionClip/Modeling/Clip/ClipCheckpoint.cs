@@ -1,5 +1,4 @@
 using RegionClip.Checkpoints;
-using RegionClip.Modeling.Clip;
 using RegionClip.Torch;
 using RegionClip.Torch.Serialization;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using RegionClip.Checkpoints;
-using RegionClip.Modeling.Clip;
 using RegionClip.Torch;
 
 namespace RegionClip.Modeling.Clip;

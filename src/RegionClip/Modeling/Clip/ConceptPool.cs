@@ -1,6 +1,5 @@
 using RegionClip.Checkpoints;
 using RegionClip.Common;
-using RegionClip.Modeling.Clip;
 using RegionClip.Text;
 using RegionClip.Torch;
 

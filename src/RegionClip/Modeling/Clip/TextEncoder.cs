@@ -1,4 +1,3 @@
-using RegionClip.Modeling.Clip;
 using RegionClip.Text;
 using RegionClip.Torch;
 

@@ -1,5 +1,6 @@
 using RegionClip.Data.Coco;
 using RegionClip.Structures;
+
 namespace RegionClip.Modeling.Detection;
 
 /// <summary>How region class probabilities combine with RPN objectness.</summary>

@@ -1,4 +1,3 @@
-using RegionClip.Modeling.Proposals;
 using RegionClip.Structures;
 using RegionClip.Torch;
 using F = RegionClip.Torch.nn.functional;

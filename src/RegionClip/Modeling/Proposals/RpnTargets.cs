@@ -1,5 +1,4 @@
 using RegionClip.Common;
-using RegionClip.Modeling.Proposals;
 using RegionClip.Structures;
 using RegionClip.Torch;
 
