@@ -7,10 +7,13 @@ namespace RegionClip.Text.Concepts;
 /// tagger finds, lemmatised to its WordNet singular, with noun–noun compounds kept whole.
 /// <para>Compound rule: a maximal run of adjacent noun tokens (no punctuation or symbol between)
 /// is one concept, its last word lemmatised and the others kept as written ("tennis players" →
-/// "tennis player"); runs longer than <see cref="MaxCompoundWords"/> keep their last words. A
-/// gerund or participle before a noun joins the run only when WordNet lists the pair as a noun
-/// collocation ("living room", "dining table"; not "sitting dog"). Adjective–noun collocations
-/// ("old man", "hot dog") are not merged: the adjective is usually descriptive.</para>
+/// "tennis player"); runs longer than <see cref="MaxCompoundWords"/> keep their last words. Around
+/// the tagger's choices: a modifier tagged adjective that WordNet knows only as a noun joins
+/// ("laptop keyboard"); a participle joins when WordNet lists the collocation and no noun precedes
+/// it ("a living room"); a word tagged as a verb joins the noun before it when WordNet lists the
+/// pair ("teddy bears", "kitchen sink"); an -ing word after a noun is the caption's verb ("a cat
+/// sleeping") and leaves the run. Adjective–noun collocations ("old man", "hot dog") are not merged:
+/// the adjective is usually descriptive.</para>
 /// Thread-safe.
 /// </summary>
 public sealed class CaptionParser
@@ -84,11 +87,10 @@ public sealed class CaptionParser
         int n = words.Count;
         var member = new bool[n];
         for (int i = 0; i < n; i++) member[i] = _isNoun[tags[i]] && IsWord(words[i]);
-        // "a cat sleeping", "people riding horses": an -ing word after a noun is a verb, whatever
-        // newswire's statistics say, unless it starts a collocation ("... cutting board").
+        // "a cat sleeping", "men riding horses": an -ing word after a noun is a verb, whatever
+        // newswire's statistics say (after a plural always: plural modifiers are rare in compounds).
         for (int i = 1; i < n; i++)
-            if (member[i] && member[i - 1] && !breaks[i] && words[i].EndsWith("ing", StringComparison.Ordinal) && (plural[i - 1] || CanBeGerund(words[i]))
-                && !(i + 1 < n && member[i + 1] && Nouns.Contains(words[i] + "_" + words[i + 1])))
+            if (member[i] && member[i - 1] && !breaks[i] && words[i].EndsWith("ing", StringComparison.Ordinal) && (plural[i - 1] || CanBeGerund(words[i])))
                 member[i] = false;
         for (int i = n - 2; i >= 0; i--)
         {
@@ -96,8 +98,9 @@ public sealed class CaptionParser
             var w = words[i];
             // "laptop keyboard", "video game": a modifier tagged as an adjective that WordNet knows only as a noun.
             if (_isAdjective[tags[i]] && !Nouns.IsAdjective(w) && Nouns.NounTag(w) == "nn") member[i] = true;
-            // "living room", "dining table": a participle that WordNet lists in a noun collocation.
-            else if (_isVerbForm[tags[i]] && Nouns.Contains(w + "_" + Nouns.Lemma(words[i + 1], plural[i + 1]))) member[i] = true;
+            // "a living room", "the dining table": a participle that WordNet lists in a noun collocation,
+            // when no noun precedes it ("men riding horses" is not about riding horses).
+            else if (_isVerbForm[tags[i]] && (i == 0 || !member[i - 1]) && Nouns.Contains(w + "_" + Nouns.Lemma(words[i + 1], plural[i + 1]))) member[i] = true;
         }
         // "teddy bears", "kitchen sink": a word the tagger took for a verb that WordNet joins to the noun before it.
         for (int i = 0; i + 1 < n; i++)
