@@ -86,7 +86,7 @@ public sealed class CaptionParser
     {
         int n = words.Count;
         var member = new bool[n];
-        for (int i = 0; i < n; i++) member[i] = _isNoun[tags[i]] && IsWord(words[i]);
+        for (int i = 0; i < n; i++) member[i] = _isNoun[tags[i]] && IsWord(words[i]) && IsKnown(words[i]);
         // "a cat sleeping", "men riding horses": an -ing word after a noun is a verb, whatever
         // newswire's statistics say (after a plural always: plural modifiers are rare in compounds).
         for (int i = 1; i < n; i++)
@@ -112,6 +112,12 @@ public sealed class CaptionParser
             }
         return member;
     }
+
+    /// <summary>
+    /// Known to the tagger's lexicon or to WordNet as a noun. A word neither knows ("lol", a typo, a
+    /// handle) is never a concept: a pool names things CLIP should embed, not the corpus's noise.
+    /// </summary>
+    private bool IsKnown(string word) => _tagger.Lexicon.Words.ContainsKey(word) || Nouns.NounTag(word) is not null;
 
     private bool CanBeGerund(string word) =>
         !_tagger.Lexicon.Words.TryGetValue(word, out var counts) || counts.Any(c => _isVerbForm[c.Tag]);

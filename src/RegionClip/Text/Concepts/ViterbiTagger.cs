@@ -9,10 +9,12 @@ namespace RegionClip.Text.Concepts;
 /// fills that gap: a word seen fewer than <see cref="SparseCount"/> times gains one count of its
 /// WordNet noun reading, and an unseen word WordNet knows as a noun splits its guess evenly between
 /// that reading and its ending's tags.</para>
-/// <para>Two corrections for captions, where newswire's bigrams mislead: an article ("a", "an",
+/// <para>Three corrections for captions, where newswire's bigrams mislead: an article ("a", "an",
 /// "the") is never followed by a finite verb (Lingua tags "that" and "this" as determiners too,
 /// which lets "the tracks" read as a verb), and "next" before "to" is the adverb of "next to", the
-/// commonest caption preposition, not the adjective of "next year".</para>
+/// commonest caption preposition, not the adjective of "next year". And a caption may open with an
+/// imperative ("look at a ladybug!"), which newswire almost never does: a base-form verb is as
+/// likely as a noun at the start.</para>
 /// Thread-safe: the tables are read-only.
 /// </summary>
 public sealed class ViterbiTagger
@@ -56,6 +58,8 @@ public sealed class ViterbiTagger
             for (int b = 0; b < t; b++)
                 _logTransition[a, b] = lexicon.Transitions[a, b] > 0 ? Math.Max(Floor, (float)Math.Log(lexicon.Transitions[a, b])) : Floor;
         _boundary = lexicon.TagIndex("pp");
+        int vb = lexicon.TagIndex("vb"), nn = lexicon.TagIndex("nn");
+        _logTransition[_boundary, vb] = Math.Max(_logTransition[_boundary, vb], _logTransition[_boundary, nn]);
         _number = known.TryGetValue("*NUM*", out var num) ? num : new Emission([lexicon.TagIndex("cd")], [0f]);
         _unknown = new UnknownWords(lexicon);
         _finiteVerb = lexicon.Tags.Select(tag => tag is "vb" or "vbz" or "vbp" or "vbd" or "md").ToArray();
