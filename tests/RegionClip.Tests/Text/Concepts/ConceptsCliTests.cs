@@ -78,6 +78,17 @@ public sealed class ConceptsCliTests
         Assert.False(File.Exists(dir.File("pool.txt")));
     }
 
+    [Theory]
+    [InlineData("--min-count", "0")]
+    [InlineData("--max-concepts", "0")]
+    public void BadLimitsAreRefusedInOneLine(string option, string value)
+    {
+        var (code, _, err) = Run("--captions", "unused.txt", option, value, "--out", "unused-pool.txt");
+        Assert.Equal(1, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains(option, err);
+    }
+
     [Fact]
     public void MissingWordNetNamesThePackageAndTheCommand()
     {
