@@ -7,7 +7,9 @@ RC_NATIVE_BUILD="$RC_ROOT/build/native"
 # libopenblas0-openmp: Debian's libtorch calls whatever libblas.so.3 the alternatives system
 # points at; without an optimized BLAS that is the reference one, and every Linear/matmul runs
 # 25-40x slower (CLIP's text tower: 115 s -> 4.5 s for 81 prompts on 2 cores).
-RC_DEBIAN_PACKAGES=(libtorch-dev cmake g++ make libjpeg62-turbo-dev libpng-dev libopenblas0-openmp)
+# wordnet-base, liblingua-en-tagger-perl: the data `regionclip concepts` parses captions with (WordNet's
+# nouns and lemmas, a Penn-Treebank tagger lexicon), read at run time from /usr/share.
+RC_DEBIAN_PACKAGES=(libtorch-dev cmake g++ make libjpeg62-turbo-dev libpng-dev libopenblas0-openmp wordnet-base liblingua-en-tagger-perl)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 rc_log() { printf '\033[2m[regionclip] %s\033[0m\n' "$*" >&2; }

@@ -11,9 +11,12 @@ using RegionClip.Bench;
 //           their peak memory is the detector's).
 //   measure --threads N --data DIR [--json FILE] [--quick] [--only GROUP]
 //           the C# side alone, on the weights and inputs the Python script wrote.
+//   concepts [--captions FILE] [--count N] [--threads N] [--rounds R]
+//           captions parsed into concepts per second (regionclip concepts); C# only.
 
 try
 {
+    if (args.Length > 0 && args[0] == "concepts") return ConceptsBench.Run(args);
     var options = Options.Parse(args);
     return options.Verb switch
     {
@@ -40,6 +43,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: RegionClip.Bench bench [--threads N] [--rounds R] [--quick] [--python PATH] [--data DIR] [--out FILE] [--quiet-threshold CORES] [--max-wait SECONDS] [--only GROUP[,GROUP…]]");
     Console.Error.WriteLine("       RegionClip.Bench measure --threads N --data DIR [--json FILE] [--quick] [--only GROUP]");
+    Console.Error.WriteLine("       RegionClip.Bench concepts [--captions FILE] [--count N] [--threads N] [--rounds R]");
     Console.Error.WriteLine($"       groups: {string.Join(", ", Options.AllGroups)}");
     return 2;
 }

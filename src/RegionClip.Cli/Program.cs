@@ -31,6 +31,7 @@ public static class Program
             EmbedImageCommand.Create(),
             ClassifyCommand.Create(),
             ConvertCommand.Create(),
+            ConceptsCommand.Create(),
             ExtractConceptsCommand.Create(),
             ExtractRegionsCommand.Create(),
             DetectCommand.Create(),
