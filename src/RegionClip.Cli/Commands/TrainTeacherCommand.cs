@@ -24,19 +24,21 @@ internal static class TrainTeacherCommand
         var every = new Option<int?>("--checkpoint-every") { Description = $"Steps between checkpoints (default {TeacherOptions.Default.CheckpointEvery})" };
         var noEval = new Option<bool>("--no-eval") { Description = "Skip the zero-shot check on the val split" };
         var report = new Option<string?>("--report") { Description = "Also write the JSON summary here (it always goes to OUT/teacher.json and stdout)" };
+        var config = new Option<string?>("--config") { Description = "YAML file of teacher options (snake_case names: resolution, vision_width, steps, learning_rate, …) over the preset; flags override it" };
         var cmd = new Command("train-teacher", "Train a small CLIP teacher from scratch on a synthetic world's image–caption pairs; zero-shot top-1 on val single-object images")
         {
-            world, output, steps, epochs, minutes, seed, resume, quick, batch, lr, every, noEval, report,
+            world, output, config, steps, epochs, minutes, seed, resume, quick, batch, lr, every, noEval, report,
         };
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
             var options = pr.GetValue(quick) ? TeacherOptions.Quick : TeacherOptions.Default;
+            if (pr.GetValue(config) is { } file) options = OptionsFile<TeacherOptions>.Load(file, options);
             options = options with
             {
-                Seed = pr.GetValue(seed),
-                Minutes = pr.GetValue(minutes),
+                Seed = pr.GetResult(seed) is { Implicit: false } ? pr.GetValue(seed) : options.Seed,
+                Minutes = pr.GetValue(minutes) ?? options.Minutes,
                 Steps = pr.GetValue(steps) ?? options.Steps,
-                Epochs = pr.GetValue(epochs),
+                Epochs = pr.GetValue(epochs) ?? options.Epochs,
                 BatchSize = pr.GetValue(batch) ?? options.BatchSize,
                 LearningRate = pr.GetValue(lr) ?? options.LearningRate,
                 CheckpointEvery = pr.GetValue(every) ?? options.CheckpointEvery,

@@ -33,6 +33,24 @@ public sealed class TrainTeacherCommandTests(TinyWorld world) : TorchTest, IClas
     }
 
     [Fact]
+    public void AConfigFileSetsTheOptionsAndFlagsOverrideIt()
+    {
+        using var dir = Paths.TempDir();
+        var config = dir.File("teacher.yaml");
+        File.WriteAllText(config, "epochs: 1\nbatch_size: 6\nseed: 2\nvision_width: 8\n");
+        var (code, stdout, stderr) = CliRunner.Run("train-teacher", "--world", world.Dir, "--out", dir.File("a"), "--config", config, "--batch-size", "4", "--no-eval");
+        Assert.True(code == 0, stderr);
+        var json = CliRunner.Json(stdout);
+        Assert.Equal(3, json.GetProperty("training").GetProperty("steps").GetInt64());   // one epoch of 12 images at the flag's batch of 4
+        Assert.Equal(4, json.GetProperty("training").GetProperty("batchSize").GetInt32());
+
+        File.WriteAllText(config, "vision_widht: 8\n");
+        (code, _, stderr) = CliRunner.Run("train-teacher", "--world", world.Dir, "--out", dir.File("b"), "--config", config);
+        Assert.Equal(1, code);
+        Assert.Contains("teacher.yaml:1:1: unknown field 'vision_widht' (did you mean 'vision_width'?)", stderr);
+    }
+
+    [Fact]
     public void BadArgumentsGiveOneClearLine()
     {
         using var dir = Paths.TempDir();
