@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using RegionClip.Common;
 
 namespace RegionClip.Cli;
 
@@ -48,23 +49,6 @@ internal static class UnknownOptions
     {
         int prefix = 0;
         while (prefix < Math.Min(typed.Length, candidate.Length) && typed[prefix] == candidate[prefix]) prefix++;
-        return Levenshtein(typed, candidate) - prefix;
-    }
-
-    private static int Levenshtein(string a, string b)
-    {
-        var row = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int diagonal = row[0];
-            row[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int above = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
-                diagonal = above;
-            }
-        }
-        return row[b.Length];
+        return EditDistance.Levenshtein(typed, candidate) - prefix;
     }
 }

@@ -192,18 +192,7 @@ public static class OptionsFile<TOptions> where TOptions : class, new()
 
     private static string Suggest(string key, IEnumerable<string> names)
     {
-        var best = names.OrderBy(k => Distance(k, key)).First();
-        return Distance(best, key) <= Math.Max(2, key.Length / 3) ? $" (did you mean '{best}'?)" : "";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
+        var best = names.OrderBy(k => EditDistance.Levenshtein(k, key)).First();
+        return EditDistance.Levenshtein(best, key) <= Math.Max(2, key.Length / 3) ? $" (did you mean '{best}'?)" : "";
     }
 }
