@@ -22,15 +22,8 @@ public sealed class ImageEncoder(ClipModel model, int batchSize = 32)
     public ClipModel Model { get; } = model;
 
     /// <summary>[paths.Count, EmbedDim], not normalised (CLIP's encode_image). Any unreadable file fails the call.</summary>
-    public Tensor EncodeFiles(IReadOnlyList<string> paths, IProgress<int>? progress = null, CancellationToken cancel = default)
-    {
-        if (paths.Count == 0) throw new ArgumentException("no images to encode");
-        return Batching.Encode(paths.Count, batchSize, (start, count) =>
-        {
-            var images = paths.Skip(start).Take(count).Select(ImageIO.Read).ToList();
-            return Model.encode_image(ClipPreprocess.TransformBatch(images, Model.Config.ImageResolution));
-        }, progress, cancel);
-    }
+    public Tensor EncodeFiles(IReadOnlyList<string> paths, IProgress<int>? progress = null, CancellationToken cancel = default) =>
+        Encode(paths, kept: null, failures: null, progress, cancel);
 
     /// <summary>
     /// Like <see cref="EncodeFiles"/>, but a file that cannot be read or preprocessed (corrupt,
@@ -39,10 +32,20 @@ public sealed class ImageEncoder(ClipModel model, int batchSize = 32)
     /// </summary>
     public EncodedImages EncodeReadableFiles(IReadOnlyList<string> paths, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
-        if (paths.Count == 0) throw new ArgumentException("no images to encode");
         var kept = new List<string>();
         var failures = new List<ImageFailure>();
-        var embeddings = Batching.Encode(paths.Count, batchSize, (start, count) =>
+        var embeddings = Encode(paths, kept, failures, progress, cancel);
+        return new EncodedImages(kept, embeddings, failures);
+    }
+
+    /// <summary>
+    /// Reads, preprocesses and encodes the files in batches. With <paramref name="failures"/>, a file that
+    /// cannot be used is listed there and left out (<paramref name="kept"/> lists the rest); without, it throws.
+    /// </summary>
+    private Tensor Encode(IReadOnlyList<string> paths, List<string>? kept, List<ImageFailure>? failures, IProgress<int>? progress, CancellationToken cancel)
+    {
+        if (paths.Count == 0) throw new ArgumentException("no images to encode");
+        return Batching.Encode(paths.Count, batchSize, (start, count) =>
         {
             var pixels = new List<Tensor>();
             foreach (var path in paths.Skip(start).Take(count))
@@ -51,9 +54,9 @@ public sealed class ImageEncoder(ClipModel model, int batchSize = 32)
                 {
                     using var rgb = ImageIO.Read(path);
                     pixels.Add(ClipPreprocess.Transform(rgb, Model.Config.ImageResolution));
-                    kept.Add(path);
+                    kept?.Add(path);
                 }
-                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+                catch (Exception e) when (failures is not null && e is IOException or InvalidDataException or UnauthorizedAccessException)
                 {
                     failures.Add(new ImageFailure(path, e.Message.Contains(path, StringComparison.Ordinal) ? e.Message : $"'{path}': {e.Message}"));
                 }
@@ -62,6 +65,5 @@ public sealed class ImageEncoder(ClipModel model, int batchSize = 32)
             using var batch = torch.stack(pixels.ToArray());
             return Model.encode_image(batch);
         }, progress, cancel);
-        return new EncodedImages(kept, embeddings, failures);
     }
 }
