@@ -31,11 +31,9 @@ internal sealed class FoldedResNet : IDisposable
     {
         try
         {
-            var stem = visual.StemParts;
-            _stem = [Fold(stem[0], 2, 1), Fold(stem[1], 1, 1), Fold(stem[2], 1, 1)];
+            _stem = [.. visual.StemParts.Select(Fold)];
             _stages = visual.Stages.Select(stage => stage.Select(b => new Block(
-                Fold(b.Main[0], 1, 0), Fold(b.Main[1], 1, 1), Fold(b.Main[2], 1, 0),
-                b.Shortcut is { } s ? Fold(s, 1, 0) : null, b.Stride)).ToArray()).ToArray();
+                Fold(b.Main[0]), Fold(b.Main[1]), Fold(b.Main[2]), b.Shortcut is { } s ? Fold(s) : null, b.Stride)).ToArray()).ToArray();
         }
         catch
         {
@@ -95,7 +93,8 @@ internal sealed class FoldedResNet : IDisposable
         return next;
     }
 
-    private Conv Fold((Conv2d Conv, Module<Tensor, Tensor> Norm) part, long stride, long padding)
+    /// <summary>One convolution with its frozen norm folded in; stride and padding are the convolution's own.</summary>
+    private Conv Fold((Conv2d Conv, Module<Tensor, Tensor> Norm) part)
     {
         using var scope = torch.NewDisposeScope();
         var (gamma, beta, mean, variance) = ((FrozenBatchNorm2d)part.Norm).Parameters;
@@ -104,7 +103,7 @@ internal sealed class FoldedResNet : IDisposable
         _owned.Add(weight);
         var bias = (beta - mean * scale).DetachFromDisposeScope();
         _owned.Add(bias);
-        return new Conv(weight, bias, stride, padding);
+        return new Conv(weight, bias, part.Conv.stride, part.Conv.padding);
     }
 
     public void Dispose()
