@@ -86,6 +86,18 @@ public sealed class Prng
 
     public T Pick<T>(IReadOnlyList<T> items) => items[NextInt(items.Count)];
 
+    /// <summary>0 … <paramref name="n"/> − 1 in a random order (Fisher–Yates from the end, one draw per position).</summary>
+    public int[] Permutation(int n)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
     /// <summary>Log-uniform in [lo, hi): as many small as large objects per octave of size.</summary>
     public double LogUniform(double lo, double hi) => Math.Exp(Uniform(Math.Log(lo), Math.Log(hi)));
 

@@ -195,12 +195,7 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
     internal static SampleChoice[] EpochPlan(ulong seed, int epoch, ImageCaptionDataset data, bool flip)
     {
         var rng = Prng.ForStream(seed, "teacher/epoch", epoch);
-        var order = Enumerable.Range(0, data.Count).ToArray();
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = rng.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        var order = rng.Permutation(data.Count);
         return Array.ConvertAll(order, i => new SampleChoice(i, rng.NextInt(data.CaptionCount(i)), flip && rng.Chance(0.5)));
     }
 

@@ -220,12 +220,7 @@ public static class RpnTrainer
     internal static RpnSampleChoice[] EpochPlan(ulong seed, int epoch, int images, bool flip, IReadOnlyList<int> minSizes)
     {
         var rng = Prng.ForStream(seed, "rpn/epoch", epoch);
-        var order = Enumerable.Range(0, images).ToArray();
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = rng.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        var order = rng.Permutation(images);
         return Array.ConvertAll(order, i => new RpnSampleChoice(i, flip && rng.Chance(0.5), minSizes.Count == 1 ? minSizes[0] : minSizes[rng.NextInt(minSizes.Count)]));
     }
 
