@@ -16,9 +16,10 @@ internal static class ConceptsCommand
         var minCount = new Option<int>("--min-count") { Description = "Keep concepts named at least this many times", DefaultValueFactory = _ => 10 };
         var maxConcepts = new Option<int?>("--max-concepts") { Description = "Keep at most this many of the most frequent concepts (default: all)" };
         var output = new Option<string>("--out") { Description = "Pool file to write: 'concept,count' lines, most frequent first (read by extract-concepts --vocab-file)", Required = true };
+        var report = new Option<string?>("--report") { Description = "Also write the JSON summary here (it always goes to stdout)" };
         var cmd = new Command("concepts", "Parse the nouns of a caption corpus (Penn-Treebank HMM tagger + WordNet lemmas, noun compounds kept whole) into a concept pool")
         {
-            captions, minCount, maxConcepts, output,
+            captions, minCount, maxConcepts, output, report,
         };
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
@@ -38,7 +39,7 @@ internal static class ConceptsCommand
             double rate = seconds > 0 ? counts.Captions / seconds : 0;
             CliOutput.Human.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                 $"kept [bold]{pool.Count}[/] of {counts.DistinctConcepts} concepts from {counts.Captions} captions ({rate:N0} captions/s); wrote {Markup.Escape(path)}"));
-            CliOutput.WriteJson(new
+            var summary = new
             {
                 captions = counts.Captions,
                 format = corpus.Format,
@@ -49,7 +50,9 @@ internal static class ConceptsCommand
                 seconds = Math.Round(seconds, 3),
                 captionsPerSecond = Math.Round(rate, 1),
                 @out = path,
-            }, null);
+            };
+            if (pr.GetValue(report) is { } r) CliOutput.WriteJson(summary, r);
+            CliOutput.WriteJson(summary, null);
             return 0;
         }));
         return cmd;

@@ -33,12 +33,14 @@ internal static class TrainTeacherCommand
         {
             var options = pr.GetValue(quick) ? TeacherOptions.Quick : TeacherOptions.Default;
             if (pr.GetValue(config) is { } file) options = OptionsFile<TeacherOptions>.Load(file, options);
+            // A run length on the command line replaces the file's, whichever unit the file used.
+            bool lengthGiven = pr.GetValue(steps) is not null || pr.GetValue(epochs) is not null || pr.GetValue(minutes) is not null;
             options = options with
             {
                 Seed = pr.GetResult(seed) is { Implicit: false } ? pr.GetValue(seed) : options.Seed,
-                Minutes = pr.GetValue(minutes) ?? options.Minutes,
+                Minutes = lengthGiven ? pr.GetValue(minutes) : options.Minutes,
                 Steps = pr.GetValue(steps) ?? options.Steps,
-                Epochs = pr.GetValue(epochs) ?? options.Epochs,
+                Epochs = lengthGiven ? pr.GetValue(epochs) : options.Epochs,
                 BatchSize = pr.GetValue(batch) ?? options.BatchSize,
                 LearningRate = pr.GetValue(lr) ?? options.LearningRate,
                 CheckpointEvery = pr.GetValue(every) ?? options.CheckpointEvery,

@@ -44,6 +44,11 @@ public sealed class TrainTeacherCommandTests(TinyWorld world) : TorchTest, IClas
         Assert.Equal(3, json.GetProperty("training").GetProperty("steps").GetInt64());   // one epoch of 12 images at the flag's batch of 4
         Assert.Equal(4, json.GetProperty("training").GetProperty("batchSize").GetInt32());
 
+        // A run length given as a flag replaces the file's, even in another unit (the file says one epoch).
+        (code, stdout, stderr) = CliRunner.Run("train-teacher", "--world", world.Dir, "--out", dir.File("c"), "--config", config, "--steps", "1", "--no-eval");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(1, CliRunner.Json(stdout).GetProperty("training").GetProperty("steps").GetInt64());
+
         File.WriteAllText(config, "vision_widht: 8\n");
         (code, _, stderr) = CliRunner.Run("train-teacher", "--world", world.Dir, "--out", dir.File("b"), "--config", config);
         Assert.Equal(1, code);

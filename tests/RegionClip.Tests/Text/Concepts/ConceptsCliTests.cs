@@ -51,8 +51,9 @@ public sealed class ConceptsCliTests
             expected = written;
         }
         Assert.Equal("man,3\nbed,2\ndog,2\nhorse,2\nteddy bear,2\n", expected);
-        var (_, capped, _) = Run("--captions", text, "--min-count", "1", "--max-concepts", "2", "--out", dir.File("capped.txt"));
+        var (_, capped, _) = Run("--captions", text, "--min-count", "1", "--max-concepts", "2", "--out", dir.File("capped.txt"), "--report", dir.File("report.json"));
         Assert.Equal(2, capped.GetProperty("keptConcepts").GetInt32());
+        Assert.Equal(capped.GetRawText(), CliRunner.Json(File.ReadAllText(dir.File("report.json"))).GetRawText());
         Assert.Equal(["man", "bed"], RegionClip.Text.ConceptNames.ReadFile(dir.File("capped.txt")));
     }
 
