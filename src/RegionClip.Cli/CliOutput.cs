@@ -75,6 +75,9 @@ internal static class CliOutput
         return 1;
     }
 
+    /// <summary>A problem the job carries on past (a skipped image, a missing file), one line on stderr.</summary>
+    internal static void Warn(string message) => Human.MarkupLine($"[yellow]warning:[/] {Markup.Escape(OneLine(message))}");
+
     private static bool IsExpected(Exception e) =>
         e is IOException or InvalidDataException or ArgumentException or RegionClip.Torch.TorchException
             or UnauthorizedAccessException or NotSupportedException or InvalidOperationException

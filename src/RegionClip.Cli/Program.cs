@@ -38,6 +38,7 @@ public static class Program
             SynthCommand.Create(),
             TrainTeacherCommand.Create(),
             TrainRpnCommand.Create(),
+            PretrainCommand.Create(),
             EvaluateCommand.Create(),
         };
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);

@@ -53,6 +53,26 @@ public static class OptionsFile<TOptions> where TOptions : class, new()
         return options;
     }
 
+    /// <summary>
+    /// Command-line overrides over <paramref name="options"/>: each "section.field=value" (the value in YAML
+    /// syntax: <c>solver.base_lr=0.01</c>, <c>solver.steps=[300, 400]</c>) is read as that field of a config file
+    /// would be, with the same errors; relative paths are relative to <paramref name="baseDirectory"/>.
+    /// </summary>
+    public static TOptions Override(TOptions options, IEnumerable<string> assignments, string baseDirectory)
+    {
+        foreach (var assignment in assignments)
+        {
+            int eq = assignment.IndexOf('=');
+            if (eq <= 0) throw new InvalidDataException($"--set '{assignment}': expected section.field=value (e.g. solver.base_lr=0.01)");
+            var path = assignment[..eq].Trim().Split('.');
+            var yaml = new StringBuilder();
+            for (int i = 0; i < path.Length; i++)
+                yaml.Append(new string(' ', 2 * i)).Append(path[i]).Append(':').Append(i < path.Length - 1 ? "\n" : " " + assignment[(eq + 1)..].Trim());
+            options = Parse(yaml.ToString(), $"--set {assignment}", baseDirectory, options);
+        }
+        return options;
+    }
+
     private static void Fill(object target, YamlMappingNode mapping, string prefix, string source, string baseDirectory)
     {
         var fields = FieldsOf(target.GetType());

@@ -70,6 +70,20 @@ public static class ClipPreprocess
     }
 
     /// <summary>
+    /// torchvision's <c>Resize([size], max_size)</c> output size (RegionCLIP's pretraining resize): the short side
+    /// becomes <paramref name="size"/> and the long side int(size · long / short); when that exceeds
+    /// <paramref name="maxSize"/>, the long side becomes maxSize and the short int(maxSize · short / long).
+    /// </summary>
+    public static (int Height, int Width) ShorterSideSize(int height, int width, int size, int maxSize)
+    {
+        var (h, w) = ShorterSideSize(height, width, size);
+        int shortSide = Math.Min(h, w), longSide = Math.Max(h, w);
+        if (longSide <= maxSize) return (h, w);
+        int newShort = (int)((double)((long)maxSize * shortSide) / longSide);
+        return width <= height ? (maxSize, newShort) : (newShort, maxSize);
+    }
+
+    /// <summary>
     /// torchvision's <c>CenterCrop(size)</c> of a [H, W, C] image: top = int(round((H − size) / 2)),
     /// left likewise (Python's round: halves to even); pads with zeros first when the image is smaller.
     /// </summary>

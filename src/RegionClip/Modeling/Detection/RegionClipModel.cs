@@ -49,11 +49,13 @@ public sealed partial class RegionClipModel : IDisposable
     /// (regionclip_pretrained-*/finetuned-*: the student "backbone.*" is used, teacher and offline
     /// RPN ignored). Strict key matching; the text tower is optional.
     /// </summary>
-    public static RegionClipModel Load(string path)
+    /// <param name="textTower">Load the file's text tower when it has one; false keeps only the visual tower (a student or teacher
+    /// whose captions another model reads).</param>
+    public static RegionClipModel Load(string path, bool textTower = true)
     {
         using var ckpt = ClipCheckpoint.Load(path);
         var config = ClipConfig.Infer(ckpt.State, path, requireTextTower: false);
-        if (config.HasTextTower)
+        if (config.HasTextTower && textTower)
         {
             var clip = new ClipModel(config);
             try
