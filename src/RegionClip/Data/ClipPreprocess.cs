@@ -76,6 +76,8 @@ public static class ClipPreprocess
     /// </summary>
     public static (int Height, int Width) ShorterSideSize(int height, int width, int size, int maxSize)
     {
+        // torchvision returns an image whose short side already has the size as it is, even when its long side exceeds maxSize.
+        if (Math.Min(height, width) == size) return (height, width);
         var (h, w) = ShorterSideSize(height, width, size);
         int shortSide = Math.Min(h, w), longSide = Math.Max(h, w);
         if (longSide <= maxSize) return (h, w);

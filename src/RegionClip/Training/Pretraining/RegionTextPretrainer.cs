@@ -249,6 +249,7 @@ public sealed class RegionTextPretrainer : IDisposable
 
     public void Dispose()
     {
+        Optimizer.Dispose();
         Model.Dispose();
         _regions.Dispose();
         _pairs.Dispose();
