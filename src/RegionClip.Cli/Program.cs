@@ -39,6 +39,7 @@ public static class Program
             TrainTeacherCommand.Create(),
             TrainRpnCommand.Create(),
             PretrainCommand.Create(),
+            EvaluateZeroShotCommand.Create(),
             EvaluateCommand.Create(),
         };
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);

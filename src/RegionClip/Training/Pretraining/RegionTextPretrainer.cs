@@ -139,9 +139,17 @@ public sealed class RegionTextPretrainer : IDisposable
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{field}: concept file '{path}' does not exist", path);
         bool isEmbedding = Path.GetExtension(path).ToLowerInvariant() is ".pth" or ".pt" or ".npy";
-        var embeddings = isEmbedding
-            ? ConceptEmbeddingFile.Load(path)
-            : ConceptPool.Create(text, tokenizer, NonEmpty(ConceptNames.ReadFile(path), path, field), cache: ConceptCache.Default, progress: progress, cancel: cancel).Embeddings;
+        Tensor embeddings;
+        try
+        {
+            embeddings = isEmbedding
+                ? ConceptEmbeddingFile.Load(path)
+                : ConceptPool.Create(text, tokenizer, ConceptNames.ReadFile(path), cache: ConceptCache.Default, progress: progress, cancel: cancel).Embeddings;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{field}: {e.Message}", e);
+        }
         if (embeddings.size(0) == 0)
         {
             embeddings.Dispose();
@@ -149,9 +157,6 @@ public sealed class RegionTextPretrainer : IDisposable
         }
         return embeddings;
     }
-
-    private static IReadOnlyList<string> NonEmpty(IReadOnlyList<string> names, string path, string field) =>
-        names.Count > 0 ? names : throw new InvalidDataException($"{field}: '{path}' lists no concepts");
 
     /// <summary>
     /// detectron2's optimizer for pretraining: SGD with momentum over the student's trainable tensors, weight
