@@ -85,6 +85,28 @@ public sealed class RegionParityTests : TorchTest
     }
 
     [Fact]
+    public void ACheckpointWhoseTensorsShareStoragesLoadsTheSameWeights()
+    {
+        // teacher_backbone.* aliases backbone.*, and the student's norm buffers are views at offsets into one
+        // storage (tools/fixtures/gen_regionclip_layout.py): every tensor must come out at its own offset.
+        var saved = ClipCheckpoint.Notice;
+        ClipCheckpoint.Notice = _ => { };
+        try
+        {
+            using var plain = RegionClipModel.Load(Paths.Fixture("regionclip", "regionclip_pretrained-tiny.pth"));
+            using var shared = RegionClipModel.Load(Paths.Fixture("regionclip", "regionclip_shared_storage-tiny.pth"));
+            var want = plain.Visual.state_dict();
+            foreach (var (k, v) in shared.Visual.state_dict()) Assert.True(v.equal(want[k]), $"{k} differs");
+            var text = plain.Clip.state_dict();
+            foreach (var (k, v) in shared.Clip.state_dict()) Assert.True(v.equal(text[k]), $"{k} differs");
+        }
+        finally
+        {
+            ClipCheckpoint.Notice = saved;
+        }
+    }
+
+    [Fact]
     public void ImagesOfDifferentSizesGoThroughAsOneBatch()
     {
         using var model = TinyModel();
