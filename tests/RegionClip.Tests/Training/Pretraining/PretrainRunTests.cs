@@ -141,6 +141,56 @@ public sealed class PretrainRunTests : TorchTest
         Assert.False(Directory.Exists(options.Out) && Directory.GetFiles(options.Out).Length > 0, "a refused run must not leave files");
     }
 
+    [Theory]
+    [InlineData(RegionSource.Rpn, 7)]
+    [InlineData(RegionSource.Random, 5)]
+    [InlineData(RegionSource.Grid, 9)]
+    public void EveryRegionSourceTrains(RegionSource source, int perImage)
+    {
+        using var dir = CopyFixtures(source.ToString());
+        var options = Options(dir.FullName, steps: 2) with
+        {
+            Regions = new() { Source = source, Rpn = Paths.Fixture("rpn", "rpn_fpn.pth"), PerImage = perImage, RpnTopK = 50 },
+            Solver = new() { BatchSize = 2, MaxSteps = 2, BaseLr = 0.01, WarmupSteps = 0 },
+        };
+        using var trainer = RegionTextPretrainer.Create(options);
+        var records = new List<PretrainStepRecord>();
+        trainer.StepCompleted += records.Add;
+        trainer.Run();
+        Assert.Equal(2, records.Count);
+        foreach (var r in records)
+        {
+            Assert.InRange(r.Regions, 1, 2 * perImage);
+            Assert.True(double.IsFinite(r.Total) && r.Total > 0, $"step {r.Step}: loss {r.Total}");
+        }
+        if (source != RegionSource.Rpn) Assert.All(records, r => Assert.Equal(2 * perImage, r.Regions));   // random draws and the 30-box grid fill every image
+    }
+
+    [Fact]
+    public void TheOfficialTsvPairsTrainLikeTheJsonLines()
+    {
+        // An image TSV (key, base64 PNG) and a text TSV (key, {"captions": […]} or a plain caption) of the same four pairs.
+        using var dir = CopyFixtures("tsv");
+        var lines = File.ReadAllLines(dir.File("captions.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        File.WriteAllLines(dir.File("images.tsv"), lines.Select(l => $"{l.GetProperty("image").GetString()}\t{Convert.ToBase64String(File.ReadAllBytes(dir.File(l.GetProperty("image").GetString()!)))}"));
+        File.WriteAllLines(dir.File("texts.tsv"), lines.Select((l, i) => i % 2 == 0
+            ? $"{l.GetProperty("image").GetString()}\t{{\"captions\": [\"{l.GetProperty("caption").GetString()}\"]}}"
+            : $"{l.GetProperty("image").GetString()}\t{l.GetProperty("caption").GetString()}"));
+        var jsonl = Options(dir.FullName, steps: 2) with { Out = dir.File("jsonl"), Data = new() { Captions = dir.File("captions.jsonl"), Shuffle = false } };
+        var tsv = jsonl with { Out = dir.File("tsv"), Data = new() { Captions = dir.File("texts.tsv"), Images = dir.File("images.tsv"), Shuffle = false } };
+        double[] Run(PretrainOptions o)
+        {
+            using var trainer = RegionTextPretrainer.Create(o);
+            return [.. JsonLinesLog<PretrainStepRecord>.Read(trainer.Run().LogPath, PretrainStepRecord.Json).Select(r => r.Total)];
+        }
+        Assert.Equal(Run(jsonl), Run(tsv));
+
+        File.WriteAllLines(dir.File("short.tsv"), File.ReadAllLines(dir.File("texts.tsv")).Take(3));
+        var mismatch = Assert.Throws<InvalidDataException>(() => RegionTextPretrainer.Create(tsv with { Data = tsv.Data with { Captions = dir.File("short.tsv") } }));
+        Assert.Contains("4 rows", mismatch.Message);
+        Assert.Contains("3", mismatch.Message);
+    }
+
     [Fact]
     public void ConfigFileSectionsAndCommandLineOverridesFillTheOptions()
     {
