@@ -12,15 +12,15 @@ internal static class TrainRpnCommand
 {
     internal static Command Create()
     {
-        var config = new Option<string?>("--config") { Description = "YAML file of training options (snake_case names of RpnTrainingOptions; every field optional)" };
+        var config = new Option<string?>("--config") { Description = "YAML file of training options: sections data, model, input, solver, evaluation and top-level out, seed (snake_case names of RpnTrainingOptions; every field optional)" };
         var output = new Option<string?>("--out") { Description = "Output folder (rpn.pth, rpn_checkpoint.pth, rpn_log.csv, rpn_log.json, rpn.json); overrides the config's out" };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/rpn_checkpoint.pth with its settings (bit-identical to an uninterrupted run at the same thread count)" };
-        var world = new Option<string?>("--world") { Description = "A `regionclip synth` folder (instances_train.json, instances_val.json, category_split.json); overrides the config's world" };
+        var world = new Option<string?>("--world") { Description = "A `regionclip synth` folder (instances_train.json, instances_val.json, category_split.json); overrides the config's data.world" };
         var preset = new Option<string>("--preset") { Description = "Starting options before the config: default, synthetic (the demo's RPN) or synthetic-quick", DefaultValueFactory = _ => "default" };
         preset.AcceptOnlyFromAmong("default", "synthetic", "synthetic-quick");
-        var steps = new Option<int?>("--steps") { Description = "Optimisation steps (overrides the config)" };
-        var seed = new Option<ulong?>("--seed") { Description = "Seed of the initial weights, data order, flips and anchor sampling (overrides the config)" };
-        var baseOnly = new Option<bool?>("--base-only") { Description = "Train on base categories' boxes only (needs a category split); overrides the config" };
+        var steps = new Option<int?>("--steps") { Description = "Optimisation steps (overrides the config's solver.steps)" };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the initial weights, data order, flips and anchor sampling (overrides the config's seed)" };
+        var baseOnly = new Option<bool?>("--base-only") { Description = "Train on base categories' boxes only (needs a category split); overrides the config's data.base_only" };
         var report = new Option<string?>("--report") { Description = "Also write the JSON summary here (it always goes to OUT/rpn.json and stdout)" };
         var cmd = new Command("train-rpn", "Train a class-agnostic region proposal network (detectron2's RPN losses) on COCO-format boxes; recall@k on held-out images, base and novel")
         {
@@ -36,13 +36,13 @@ internal static class TrainRpnCommand
             };
             var configPath = pr.GetValue(config);
             if (configPath is not null) options = OptionsFile<RpnTrainingOptions>.Load(configPath, options);
+            // Flags beat the file: each replaces one field of its section.
             options = options with
             {
-                World = pr.GetValue(world) ?? options.World,
+                Data = options.Data with { World = pr.GetValue(world) ?? options.Data.World, BaseOnly = pr.GetValue(baseOnly) ?? options.Data.BaseOnly },
+                Solver = options.Solver with { Steps = pr.GetValue(steps) ?? options.Solver.Steps },
                 Out = pr.GetValue(output) ?? options.Out,
-                Steps = pr.GetValue(steps) ?? options.Steps,
                 Seed = pr.GetValue(seed) ?? options.Seed,
-                BaseOnly = pr.GetValue(baseOnly) ?? options.BaseOnly,
                 Resume = pr.GetValue(resume),
             };
             // A resumed run takes its settings from its checkpoint; anything else is checked here, naming the config.
@@ -111,7 +111,7 @@ internal static class TrainRpnCommand
         var c = r.Config;
         var table = new Table().AddColumns("RPN", "value");
         table.AddRow("network", Markup.Escape($"{c.Kind}, depths [{string.Join(",", c.ResNet.Depths)}], stem {c.ResNet.StemChannels}, res2 {c.ResNet.Res2Channels}, {c.NumAnchors} anchors/location ({r.Parameters / 1e6:F2} M parameters)"));
-        table.AddRow("data", $"{r.TrainImages} images, {r.TrainBoxes} {(o.BaseOnly ? "base-category " : "")}boxes, short side {o.MinSize} px");
+        table.AddRow("data", $"{r.TrainImages} images, {r.TrainBoxes} {(o.Data.BaseOnly ? "base-category " : "")}boxes, short side {o.Input.MinSize} px");
         table.AddRow("training", $"{r.Steps} steps × {r.BatchSize} images{(r.ResumedFromStep > 0 ? $" (resumed at step {r.ResumedFromStep})" : "")}, {r.TrainSeconds:F0} s, {r.ImagesPerSecond:F1} images/s");
         table.AddRow("final loss", r.FinalLoss.ToString("F4", CultureInfo.InvariantCulture));
         if (r.Recall is { } rec)
@@ -136,18 +136,18 @@ internal static class TrainRpnCommand
             {
                 kind = r.Config.Kind.ToString(), depths = r.Config.ResNet.Depths, stemChannels = r.Config.ResNet.StemChannels,
                 res2Channels = r.Config.ResNet.Res2Channels, bottleneckChannels = r.Config.ResNet.BottleneckChannels, norm = r.Config.ResNet.Norm.ToString(),
-                anchorSizes = o.EffectiveAnchorSizes(), aspectRatios = o.AspectRatios, anchorsPerLocation = r.Config.NumAnchors, parameters = r.Parameters,
+                anchorSizes = o.Model.EffectiveAnchorSizes(), aspectRatios = o.Model.AspectRatios, anchorsPerLocation = r.Config.NumAnchors, parameters = r.Parameters,
             },
             training = new
             {
-                images = r.TrainImages, boxes = r.TrainBoxes, baseOnly = o.BaseOnly, minSize = o.MinSize, maxSize = o.MaxSize,
-                batchSize = r.BatchSize, steps = r.Steps, resumedFromStep = r.ResumedFromStep, optimizer = o.Optimizer.ToString(),
-                learningRate = o.LearningRate, seed = o.Seed, loadSeconds = N(r.LoadSeconds), seconds = N(r.TrainSeconds),
+                images = r.TrainImages, boxes = r.TrainBoxes, baseOnly = o.Data.BaseOnly, minSize = o.Input.MinSize, maxSize = o.Input.MaxSize,
+                batchSize = r.BatchSize, steps = r.Steps, resumedFromStep = r.ResumedFromStep, optimizer = o.Solver.Optimizer.ToString(),
+                learningRate = o.Solver.LearningRate, seed = o.Seed, loadSeconds = N(r.LoadSeconds), seconds = N(r.TrainSeconds),
                 imagesPerSecond = N(r.ImagesPerSecond), finalLoss = N(r.FinalLoss), threads = Torch.torch.get_num_threads(),
             },
             recall = r.Recall is not { } rec ? null : new
             {
-                images = rec.Images, iou = rec.Iou, nms = o.EvalNms, seconds = N(r.EvaluationSeconds),
+                images = rec.Images, iou = rec.Iou, nms = o.Evaluation.Nms, seconds = N(r.EvaluationSeconds),
                 atK = rec.AtK.Select(a => new { k = a.K, all = Count(a.All), @base = Count(a.Base), novel = Count(a.Novel) }).ToArray(),
             },
         };

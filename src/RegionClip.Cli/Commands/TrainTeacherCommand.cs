@@ -13,18 +13,18 @@ internal static class TrainTeacherCommand
     {
         var world = new Option<string>("--world") { Description = "World folder written by `regionclip synth` (train split; val for the zero-shot check)", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for teacher.pth, teacher_checkpoint.pth, teacher_log.csv and teacher.json", Required = true };
-        var minutes = new Option<double?>("--minutes") { Description = "Train for about this many minutes (the step count is fixed from the first steps' speed)" };
-        var steps = new Option<int?>("--steps") { Description = $"Optimisation steps (default {TeacherOptions.Default.Steps}; --quick {TeacherOptions.Quick.Steps})" };
-        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training images instead of --steps" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights and of the data order", DefaultValueFactory = _ => 0 };
+        var minutes = new Option<double?>("--minutes") { Description = "Train for about this many minutes (the step count is fixed from the first steps' speed; the config's solver.minutes)" };
+        var steps = new Option<int?>("--steps") { Description = $"Optimisation steps (default {TeacherOptions.Default.Solver.Steps}; --quick {TeacherOptions.Quick.Solver.Steps}; the config's solver.steps)" };
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training images instead of --steps (the config's solver.epochs)" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights and of the data order (overrides the config's seed)", DefaultValueFactory = _ => 0 };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/teacher_checkpoint.pth with its settings (bit-identical to an uninterrupted run at the same thread count)" };
         var quick = new Option<bool>("--quick") { Description = "The quick preset (about a minute; lower accuracy)" };
-        var batch = new Option<int?>("--batch-size") { Description = $"Image–caption pairs per step (default {TeacherOptions.Default.BatchSize})" };
-        var lr = new Option<double?>("--lr") { Description = $"Peak AdamW learning rate (default {TeacherOptions.Default.LearningRate.ToString(CultureInfo.InvariantCulture)})" };
-        var every = new Option<int?>("--checkpoint-every") { Description = $"Steps between checkpoints (default {TeacherOptions.Default.CheckpointEvery})" };
+        var batch = new Option<int?>("--batch-size") { Description = $"Image–caption pairs per step (default {TeacherOptions.Default.Solver.BatchSize}; the config's solver.batch_size)" };
+        var lr = new Option<double?>("--lr") { Description = $"Peak AdamW learning rate (default {TeacherOptions.Default.Solver.LearningRate.ToString(CultureInfo.InvariantCulture)}; the config's solver.learning_rate)" };
+        var every = new Option<int?>("--checkpoint-every") { Description = $"Steps between checkpoints (default {TeacherOptions.Default.Solver.CheckpointEvery}; the config's solver.checkpoint_every)" };
         var noEval = new Option<bool>("--no-eval") { Description = "Skip the zero-shot check on the val split" };
         var report = new Option<string?>("--report") { Description = "Also write the JSON summary here (it always goes to OUT/teacher.json and stdout)" };
-        var config = new Option<string?>("--config") { Description = "YAML file of teacher options (snake_case names: resolution, vision_width, steps, learning_rate, …) over the preset; flags override it" };
+        var config = new Option<string?>("--config") { Description = "YAML file of teacher options over the preset: sections model (resolution, vision_width, …), solver (steps, learning_rate, …), input (horizontal_flip) and seed; flags override it" };
         var cmd = new Command("train-teacher", "Train a small CLIP teacher from scratch on a synthetic world's image–caption pairs; zero-shot top-1 on val single-object images")
         {
             world, output, config, steps, epochs, minutes, seed, resume, quick, batch, lr, every, noEval, report,
@@ -35,15 +35,19 @@ internal static class TrainTeacherCommand
             if (pr.GetValue(config) is { } file) options = OptionsFile<TeacherOptions>.Load(file, options);
             // A run length on the command line replaces the file's, whichever unit the file used.
             bool lengthGiven = pr.GetValue(steps) is not null || pr.GetValue(epochs) is not null || pr.GetValue(minutes) is not null;
+            var solver = options.Solver;
             options = options with
             {
                 Seed = pr.GetResult(seed) is { Implicit: false } ? pr.GetValue(seed) : options.Seed,
-                Minutes = lengthGiven ? pr.GetValue(minutes) : options.Minutes,
-                Steps = pr.GetValue(steps) ?? options.Steps,
-                Epochs = lengthGiven ? pr.GetValue(epochs) : options.Epochs,
-                BatchSize = pr.GetValue(batch) ?? options.BatchSize,
-                LearningRate = pr.GetValue(lr) ?? options.LearningRate,
-                CheckpointEvery = pr.GetValue(every) ?? options.CheckpointEvery,
+                Solver = solver with
+                {
+                    Minutes = lengthGiven ? pr.GetValue(minutes) : solver.Minutes,
+                    Steps = pr.GetValue(steps) ?? solver.Steps,
+                    Epochs = lengthGiven ? pr.GetValue(epochs) : solver.Epochs,
+                    BatchSize = pr.GetValue(batch) ?? solver.BatchSize,
+                    LearningRate = pr.GetValue(lr) ?? solver.LearningRate,
+                    CheckpointEvery = pr.GetValue(every) ?? solver.CheckpointEvery,
+                },
             };
             if (new[] { pr.GetValue(minutes) is not null, pr.GetValue(epochs) is not null, pr.GetValue(steps) is not null }.Count(b => b) > 1)
                 throw new ArgumentException("give one of --steps, --epochs or --minutes");
@@ -138,8 +142,8 @@ internal static class TrainTeacherCommand
             training = new
             {
                 images = r.TrainImages, batchSize = r.BatchSize, steps = r.Steps, resumedFromStep = r.ResumedFromStep,
-                epochs = r.Options.Epochs, minutes = r.Options.Minutes,
-                learningRate = r.Options.LearningRate, weightDecay = r.Options.WeightDecay, warmupSteps = r.Options.WarmupSteps,
+                epochs = r.Options.Solver.Epochs, minutes = r.Options.Solver.Minutes,
+                learningRate = r.Options.Solver.LearningRate, weightDecay = r.Options.Solver.WeightDecay, warmupSteps = r.Options.Solver.WarmupSteps,
                 seed = r.Options.Seed, loadSeconds = N(r.LoadSeconds), seconds = N(r.TrainSeconds), imagesPerSecond = N(r.ImagesPerSecond), finalLoss = N(r.FinalLoss),
                 threads = Torch.torch.get_num_threads(),
             },

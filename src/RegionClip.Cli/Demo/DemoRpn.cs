@@ -19,8 +19,9 @@ internal static class DemoRpn
     {
         var rpnOptions = options.Rpn with
         {
-            World = worldDir, Out = rpnDir, Resume = resume, Seed = options.Seed, BaseOnly = true,
-            MinSize = options.DetectionShortSide, MaxSize = options.DetectionResize.MaxSize,
+            Data = options.Rpn.Data with { World = worldDir, BaseOnly = true },
+            Input = options.Rpn.Input with { MinSize = options.DetectionShortSide, MaxSize = options.DetectionResize.MaxSize },
+            Out = rpnDir, Resume = resume, Seed = options.Seed,
         };
         var relay = progress is null ? null : new SyncProgress<RpnProgress>(p => progress.Report(p.Phase switch
         {

@@ -81,7 +81,7 @@ public static class OptionsFile<TOptions> where TOptions : class, new()
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
             var at = $"{source}:{keyNode.Start.Line}:{keyNode.Start.Column}";
             if (!fields.TryGetValue(key, out var property))
-                throw new InvalidDataException($"{at}: unknown field '{prefix}{key}'{Suggest(key, fields.Keys)} (fields{(prefix.Length > 0 ? $" of {prefix.TrimEnd('.')}" : "")}: {string.Join(", ", fields.Keys.Order(StringComparer.Ordinal))})");
+                throw new InvalidDataException($"{at}: unknown field '{prefix}{key}'{Suggest(key, fields)} (fields{(prefix.Length > 0 ? $" of {prefix.TrimEnd('.')}" : "")}: {string.Join(", ", fields.Keys.Order(StringComparer.Ordinal))})");
             if (IsSection(property.PropertyType))
             {
                 if (valueNode is not YamlMappingNode inner)
@@ -210,9 +210,20 @@ public static class OptionsFile<TOptions> where TOptions : class, new()
         _ => node.NodeType.ToString(),
     };
 
-    private static string Suggest(string key, IEnumerable<string> names)
+    /// <summary>A field of that name in a section below (a key of the flat layout, <c>steps</c> for <c>solver.steps</c>), else the closest name here.</summary>
+    private static string Suggest(string key, IReadOnlyDictionary<string, PropertyInfo> fields)
     {
-        var best = names.OrderBy(k => EditDistance.Levenshtein(k, key)).First();
+        var nested = InSections(fields, key, "").ToList();
+        if (nested.Count > 0) return $" (did you mean {string.Join(" or ", nested.Select(n => $"'{n}'"))}?)";
+        var best = fields.Keys.OrderBy(k => EditDistance.Levenshtein(k, key)).First();
         return EditDistance.Levenshtein(best, key) <= Math.Max(2, key.Length / 3) ? $" (did you mean '{best}'?)" : "";
     }
+
+    private static IEnumerable<string> InSections(IReadOnlyDictionary<string, PropertyInfo> fields, string key, string prefix) =>
+        fields.Where(f => IsSection(f.Value.PropertyType)).OrderBy(f => f.Key, StringComparer.Ordinal).SelectMany(f =>
+        {
+            var inner = FieldsOf(f.Value.PropertyType);
+            var here = inner.ContainsKey(key) ? [$"{prefix}{f.Key}.{key}"] : Array.Empty<string>();
+            return here.Concat(InSections(inner, key, $"{prefix}{f.Key}."));
+        });
 }

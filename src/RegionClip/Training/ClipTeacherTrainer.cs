@@ -28,7 +28,7 @@ public sealed record TeacherResult(
 /// symmetric image–text contrastive loss (<see cref="ContrastiveLoss"/>), AdamW with decay on
 /// weights only, linear warm-up then cosine decay, a random caption and mirroring per image per
 /// epoch. Writes OUT/teacher.pth (a plain CLIP state dict), OUT/teacher_checkpoint.pth (resumable,
-/// every <see cref="TeacherOptions.CheckpointEvery"/> steps, at the end and when cancelled) and
+/// every <see cref="TeacherSolverOptions.CheckpointEvery"/> steps, at the end and when cancelled) and
 /// OUT/teacher_log.csv; then classifies the val split's single-object images zero-shot.
 /// Resuming continues from the checkpoint with the checkpoint's options and, with the same thread
 /// count, ends with bit-identical weights to an uninterrupted run.
@@ -63,16 +63,16 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
         {
             options.Validate();
             var loadClock = Stopwatch.StartNew();
-            using var data = ImageCaptionDataset.Load(WorldDir, "train", tokenizer, options.Resolution, options.ContextLength,
+            using var data = ImageCaptionDataset.Load(WorldDir, "train", tokenizer, options.Model.Resolution, options.Model.ContextLength,
                 Report(progress, TeacherPhase.LoadingImages), cancel);
             var loadSeconds = loadClock.Elapsed.TotalSeconds;
             torch.manual_seed(options.Seed);
             using var model = ClipModel.ForTraining(options.ModelConfig(tokenizer.VocabularyCount));
-            SetTemperature(model, options);
-            using var optimizer = CreateOptimizer(model, options);
-            var batch = Math.Min(options.BatchSize, data.Count);
+            SetTemperature(model, options.Solver);
+            using var optimizer = CreateOptimizer(model, options.Solver);
+            var batch = Math.Min(options.Solver.BatchSize, data.Count);
             var stepsPerEpoch = data.Count / batch;
-            var state = checkpoint?.State ?? new TrainingState(0, TotalSteps(options, stepsPerEpoch), 0, 0, options.Seed, 0, data.Count);
+            var state = checkpoint?.State ?? new TrainingState(0, TotalSteps(options.Solver, stepsPerEpoch), 0, 0, options.Seed, 0, data.Count);
             if (state.Images != data.Count)
                 throw new InvalidDataException($"'{CheckpointPath}' was trained on {state.Images} images but the world '{WorldDir}' has {data.Count}: resume needs the same world (or start afresh without --resume)");
             checkpoint?.Restore(model, optimizer);
@@ -110,17 +110,17 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
         model.train();
         SampleChoice[]? plan = null;
         int planEpoch = -1;
-        var schedule = new LRScheduleHook<StepRecord>(Schedule(optimizer, options, state.TotalSteps, state.Step));
+        var schedule = new LRScheduleHook<StepRecord>(Schedule(optimizer, options.Solver, state.TotalSteps, state.Step));
         var loop = new TrainLoop<(double Loss, double LearningRate), StepRecord>(
             step: s =>
             {
                 if (planEpoch != s.Epoch)
                 {
-                    plan = EpochPlan(options.Seed, s.Epoch, data, options.HorizontalFlip);
+                    plan = EpochPlan(options.Seed, s.Epoch, data, options.Input.HorizontalFlip);
                     planEpoch = s.Epoch;
                 }
                 var lr = optimizer.param_groups[0].lr;
-                return (TrainStep(model, optimizer, data, plan.AsSpan(s.Cursor * batch, batch), options, trainable), lr);
+                return (TrainStep(model, optimizer, data, plan.AsSpan(s.Cursor * batch, batch), options.Solver, trainable), lr);
             },
             record: (before, after, o, seconds) => new StepRecord(after.Step, before.Epoch, o.Loss, o.LearningRate,
                 1 / Math.Exp(model.LogitScale.item<float>()), batch / seconds, after.Seconds),
@@ -128,10 +128,10 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
             hooks:
             [
                 schedule,
-                new MinutesHook(options, schedule, optimizer),
+                new MinutesHook(options.Solver, schedule, optimizer),
                 new StepLogHook<StepRecord>(log.Append),
                 new ProgressHook<StepRecord>((s, r) => progress?.Report(new TeacherProgress(TeacherPhase.Training, s.Step, s.TotalSteps, r))),
-                new CheckpointHook<StepRecord>(options.CheckpointEvery, s => TrainingCheckpoint.Write(CheckpointPath, model, optimizer, s, options)),
+                new CheckpointHook<StepRecord>(options.Solver.CheckpointEvery, s => TrainingCheckpoint.Write(CheckpointPath, model, optimizer, s, options)),
             ]);
         return loop.Run(state, cancel);
     }
@@ -140,7 +140,7 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
     /// A --minutes run (no total yet): times a few steps after the first (which is slower: allocations,
     /// caches), then fixes the run's length to fit the minutes and restarts the schedule for it.
     /// </summary>
-    private sealed class MinutesHook(TeacherOptions options, LRScheduleHook<StepRecord> schedule, Optimizer optimizer) : TrainHook<StepRecord>
+    private sealed class MinutesHook(TeacherSolverOptions options, LRScheduleHook<StepRecord> schedule, Optimizer optimizer) : TrainHook<StepRecord>
     {
         private readonly System.Diagnostics.Stopwatch _clock = new();
         private int _sessionSteps;
@@ -165,12 +165,12 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
     }
 
     /// <summary>The run's length in steps; -1 for a --minutes run (known after a few steps).</summary>
-    private static long TotalSteps(TeacherOptions options, int stepsPerEpoch) =>
+    private static long TotalSteps(TeacherSolverOptions options, int stepsPerEpoch) =>
         options.Minutes is not null ? -1 : options.Epochs is int e ? (long)e * stepsPerEpoch : options.Steps;
 
     /// <summary>One optimisation step on a batch; returns the loss before the update.</summary>
     internal static double TrainStep(ClipModel model, Optimizer optimizer, ImageCaptionDataset data, ReadOnlySpan<SampleChoice> items,
-        TeacherOptions options, IReadOnlyList<Tensor> trainable)
+        TeacherSolverOptions options, IReadOnlyList<Tensor> trainable)
     {
         using var scope = torch.NewDisposeScope();
         var (images, tokens) = data.Batch(items);
@@ -200,7 +200,7 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
     }
 
     /// <summary>AdamW (β = 0.9, β2, ε = 1e-6 as CLIP) with weight decay on matrices and kernels only.</summary>
-    internal static AdamW CreateOptimizer(ClipModel model, TeacherOptions options)
+    internal static AdamW CreateOptimizer(ClipModel model, TeacherSolverOptions options)
     {
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         var decay = trainable.Where(p => p.ndim >= 2).ToList<Tensor>();
@@ -209,14 +209,14 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
         return new AdamW([Group(decay, options.WeightDecay), Group(noDecay, 0)]);
     }
 
-    private static void SetTemperature(ClipModel model, TeacherOptions options)
+    private static void SetTemperature(ClipModel model, TeacherSolverOptions options)
     {
         using (torch.no_grad()) model.LogitScale.fill_(Math.Log(1 / options.Temperature));
         model.LogitScale.requires_grad = options.LearnTemperature;
     }
 
     /// <summary>Warm-up then cosine to the end; an unknown length (-1) is a provisional very long schedule.</summary>
-    private static WarmupCosineLR Schedule(Optimizer optimizer, TeacherOptions options, long totalSteps, long step)
+    private static WarmupCosineLR Schedule(Optimizer optimizer, TeacherSolverOptions options, long totalSteps, long step)
     {
         var s = new WarmupCosineLR(optimizer, totalSteps < 0 ? long.MaxValue / 4 : Math.Max(1, totalSteps), options.MinLearningRateFactor,
             warmupFactor: 0.01, warmupIters: options.WarmupSteps);

@@ -13,8 +13,8 @@ namespace RegionClip.Training;
 /// </summary>
 public static class TrainingCheckpoint
 {
-    // Unknown members are errors: another trainer's checkpoint must not pass for this one with defaults.
-    private static readonly JsonSerializerOptions Json = new() { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+    // Unknown members and nulls where the record has none are errors: another trainer's (or a damaged) checkpoint must not pass for this one.
+    private static readonly JsonSerializerOptions Json = new() { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, RespectNullableAnnotations = true };
 
     public static void Write(string path, ClipModel model, Optimizer optimizer, TrainingState state, TeacherOptions options)
     {

@@ -36,6 +36,7 @@ public sealed class OptionsFileTests
     [InlineData("solver:\n  learning_rat: 1\n", "c.yaml:2:3: unknown field 'solver.learning_rat' (did you mean 'learning_rate'?)")]
     [InlineData("solver: 3\n", "c.yaml:1:9: field 'solver' is a section")]
     [InlineData("resume: true\n", "unknown field 'resume'")]
+    [InlineData("learning_rate: 1\n", "c.yaml:1:1: unknown field 'learning_rate' (did you mean 'solver.learning_rate'?)")]
     [InlineData("solver:\n  milestones: [1, x]\n", "field 'solver.milestones': 'x' is not an integer")]
     public void MistakesNameTheFileLineAndField(string yaml, string expected)
     {

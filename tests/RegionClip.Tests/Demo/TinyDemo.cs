@@ -20,13 +20,23 @@ internal static class TinyDemo
         PictureThreshold = 0.0,
         Teacher = new TeacherOptions
         {
-            Resolution = 32, VisionWidth = 8, VisionLayers = [1, 1, 1, 1], EmbedDim = 16, TextWidth = 64, TextLayers = 1,
-            ContextLength = 24, BatchSize = 8, Steps = 10, WarmupSteps = 2, CheckpointEvery = 4, LearningRate = 1e-3,
+            Model = new() { Resolution = 32, VisionWidth = 8, VisionLayers = [1, 1, 1, 1], EmbedDim = 16, TextWidth = 64, TextLayers = 1, ContextLength = 24 },
+            Solver = new() { BatchSize = 8, Steps = 10, WarmupSteps = 2, CheckpointEvery = 4, LearningRate = 1e-3 },
         },
-        Rpn = RpnTrainingOptions.Synthetic(quick: true) with
-        {
-            StemChannels = 8, Res2Channels = 16, BottleneckChannels = 4, AnchorSizes = [[16, 32, 64]],
-            BatchSize = 4, Steps = 6, WarmupSteps = 2, CheckpointEvery = 3, EvalImages = 0,
-        },
+        Rpn = Rpn,
     };
+
+    private static RpnTrainingOptions Rpn
+    {
+        get
+        {
+            var quick = RpnTrainingOptions.Synthetic(quick: true);
+            return quick with
+            {
+                Model = quick.Model with { StemChannels = 8, Res2Channels = 16, BottleneckChannels = 4, AnchorSizes = [[16, 32, 64]] },
+                Solver = quick.Solver with { BatchSize = 4, Steps = 6, WarmupSteps = 2, CheckpointEvery = 3 },
+                Evaluation = quick.Evaluation with { Images = 0 },
+            };
+        }
+    }
 }

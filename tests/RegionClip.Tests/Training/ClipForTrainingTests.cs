@@ -63,20 +63,20 @@ public sealed class ClipForTrainingTests(TinyWorld world) : TorchTest, IClassFix
     [Fact]
     public void OneStepChangesTheWeightsAndLowersTheLossOnAFixedBatch()
     {
-        var options = TinyWorld.TinyTeacher with { LearningRate = 3e-3, WarmupSteps = 0 };
+        var options = TinyWorld.TinyTeacherWith(s => s with { LearningRate = 3e-3, WarmupSteps = 0 });
         var tokenizer = ClipTokenizer.Load(world.VocabularyPath);
-        using var data = ImageCaptionDataset.Load(world.Dir, "train", tokenizer, options.Resolution, options.ContextLength);
+        using var data = ImageCaptionDataset.Load(world.Dir, "train", tokenizer, options.Model.Resolution, options.Model.ContextLength);
         torch.manual_seed(1);
         using var model = ClipModel.ForTraining(options.ModelConfig(tokenizer.VocabularyCount));
         model.train();
-        using var optimizer = ClipTeacherTrainer.CreateOptimizer(model, options);
+        using var optimizer = ClipTeacherTrainer.CreateOptimizer(model, options.Solver);
         var trainable = model.parameters().Where(p => p.requires_grad).ToList<Tensor>();
         var batch = Enumerable.Range(0, 8).Select(i => new SampleChoice(i, 0, i % 2 == 0)).ToArray();
         using var before = model.state_dict()["visual.layer2.0.conv2.weight"].clone();
         using var projBefore = model.state_dict()["text_projection"].clone();
 
-        var first = ClipTeacherTrainer.TrainStep(model, optimizer, data, batch, options, trainable);
-        var second = ClipTeacherTrainer.TrainStep(model, optimizer, data, batch, options, trainable);
+        var first = ClipTeacherTrainer.TrainStep(model, optimizer, data, batch, options.Solver, trainable);
+        var second = ClipTeacherTrainer.TrainStep(model, optimizer, data, batch, options.Solver, trainable);
 
         Assert.False(before.equal(model.state_dict()["visual.layer2.0.conv2.weight"]));
         Assert.False(projBefore.equal(model.state_dict()["text_projection"]));

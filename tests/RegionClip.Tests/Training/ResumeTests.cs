@@ -1,3 +1,4 @@
+using System.Text.Json;
 using RegionClip.Training.Engine;
 using RegionClip.Modeling.Clip;
 using RegionClip.Torch.Serialization;
@@ -44,7 +45,7 @@ public sealed class ResumeTests(TinyWorld world) : TorchTest, IClassFixture<Tiny
         try
         {
             torch.set_num_threads(1);
-            var result = new ClipTeacherTrainer(world.Dir, dir.FullName, TinyWorld.TinyTeacher with { Epochs = 1 }).Run(evaluate: false);
+            var result = new ClipTeacherTrainer(world.Dir, dir.FullName, TinyWorld.TinyTeacherWith(s => s with { Epochs = 1 })).Run(evaluate: false);
             Assert.Equal(3, result.Steps);
             using var fromCheckpoint = ClipModel.Load(result.CheckpointPath);   // its "model" entry is a CLIP state dict
             using var fromTeacher = ClipModel.Load(result.TeacherPath);
@@ -52,7 +53,9 @@ public sealed class ResumeTests(TinyWorld world) : TorchTest, IClassFixture<Tiny
                 foreach (var (k, t) in fromTeacher.state_dict()) Assert.True(t.equal(fromCheckpoint.state_dict()[k]), k);
             using var ckpt = TrainingCheckpoint.Read(result.CheckpointPath);
             Assert.Equal(new TrainingState(3, 3, 1, 0, 11, ckpt.State.Seconds, 12), ckpt.State);
-            Assert.Equal(32, ckpt.Options.Resolution);
+            // Every section round-trips (records compare arrays by reference, so compare their JSON).
+            Assert.Equal(JsonSerializer.Serialize(TinyWorld.TinyTeacherWith(s => s with { Epochs = 1 })), JsonSerializer.Serialize(ckpt.Options));
+            Assert.Equal(32, ckpt.Options.Model.Resolution);
         }
         finally
         {
@@ -69,7 +72,7 @@ public sealed class ResumeTests(TinyWorld world) : TorchTest, IClassFixture<Tiny
     {
         using var dir = Paths.TempDir();
         // A budget already spent when the speed is known: the run stops after its timing steps (1 + 4).
-        var result = new ClipTeacherTrainer(world.Dir, dir.FullName, TinyWorld.TinyTeacher with { Epochs = null, Minutes = 1e-6 }).Run(evaluate: false);
+        var result = new ClipTeacherTrainer(world.Dir, dir.FullName, TinyWorld.TinyTeacherWith(s => s with { Epochs = null, Minutes = 1e-6 })).Run(evaluate: false);
         Assert.Equal(5, result.Steps);
         Assert.Equal(5, TrainingLog.Read(result.LogPath).Count);
         using var ckpt = TrainingCheckpoint.Read(result.CheckpointPath);
@@ -92,7 +95,7 @@ public sealed class ResumeTests(TinyWorld world) : TorchTest, IClassFixture<Tiny
             using (var stopped = TrainingCheckpoint.Read(Path.Combine(broken.FullName, ClipTeacherTrainer.CheckpointFile)))
                 Assert.Equal(expectedResumeStep, stopped.State.Step);
             // Resume ignores the options it is given: the checkpoint's are used.
-            var resumed = new ClipTeacherTrainer(world.Dir, broken.FullName, options with { LearningRate = 0.5, Epochs = 9 }).Run(resume: true, evaluate: false);
+            var resumed = new ClipTeacherTrainer(world.Dir, broken.FullName, TinyWorld.TinyTeacherWith(s => s with { LearningRate = 0.5, Epochs = 9 })).Run(resume: true, evaluate: false);
             Assert.Equal(expectedResumeStep, resumed.ResumedFromStep);
             Assert.Equal(6, resumed.Steps);
 

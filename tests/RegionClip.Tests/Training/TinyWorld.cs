@@ -20,9 +20,14 @@ public sealed class TinyWorld : IDisposable
     /// <summary>12 images in batches of 4: 3 steps per epoch, 6 in all; a checkpoint every 2 steps.</summary>
     public static TeacherOptions TinyTeacher => new()
     {
-        Resolution = 32, VisionWidth = 8, VisionLayers = [1, 1, 1, 1], EmbedDim = 16, TextWidth = 64, TextLayers = 1,
-        ContextLength = 24, BatchSize = 4, Epochs = 2, WarmupSteps = 2, CheckpointEvery = 2, LearningRate = 1e-3, Seed = 11,
+        Model = new() { Resolution = 32, VisionWidth = 8, VisionLayers = [1, 1, 1, 1], EmbedDim = 16, TextWidth = 64, TextLayers = 1, ContextLength = 24 },
+        Solver = new() { BatchSize = 4, Epochs = 2, WarmupSteps = 2, CheckpointEvery = 2, LearningRate = 1e-3 },
+        Seed = 11,
     };
+
+    /// <summary><see cref="TinyTeacher"/> with its solver section changed.</summary>
+    public static TeacherOptions TinyTeacherWith(Func<TeacherSolverOptions, TeacherSolverOptions> solver) =>
+        TinyTeacher with { Solver = solver(TinyTeacher.Solver) };
 
     public void Dispose() => _dir.Dispose();
 }

@@ -14,7 +14,7 @@ public sealed class TrainTeacherCommandTests(TinyWorld world) : TorchTest, IClas
         var json = CliRunner.Json(stdout);
         Assert.Equal(2, json.GetProperty("training").GetProperty("steps").GetInt64());
         Assert.Equal(12, json.GetProperty("training").GetProperty("images").GetInt32());
-        Assert.Equal(TeacherOptions.Default.Resolution, json.GetProperty("model").GetProperty("resolution").GetInt32());
+        Assert.Equal(TeacherOptions.Default.Model.Resolution, json.GetProperty("model").GetProperty("resolution").GetInt32());
         Assert.False(json.TryGetProperty("zeroShot", out _), "--no-eval skips the zero-shot check");
         foreach (var f in new[] { "teacher.pth", "teacher_checkpoint.pth", "teacher_log.csv", "teacher.json" })
             Assert.True(File.Exists(dir.File(f)), $"{f} was not written");
@@ -37,22 +37,23 @@ public sealed class TrainTeacherCommandTests(TinyWorld world) : TorchTest, IClas
     {
         using var dir = Paths.TempDir();
         var config = dir.File("teacher.yaml");
-        File.WriteAllText(config, "epochs: 1\nbatch_size: 6\nseed: 2\nvision_width: 8\n");
+        File.WriteAllText(config, "solver:\n  epochs: 1\n  batch_size: 6\nseed: 2\nmodel:\n  vision_width: 8\n");
         var (code, stdout, stderr) = CliRunner.Run("train-teacher", "--world", world.Dir, "--out", dir.File("a"), "--config", config, "--batch-size", "4", "--no-eval");
         Assert.True(code == 0, stderr);
         var json = CliRunner.Json(stdout);
         Assert.Equal(3, json.GetProperty("training").GetProperty("steps").GetInt64());   // one epoch of 12 images at the flag's batch of 4
         Assert.Equal(4, json.GetProperty("training").GetProperty("batchSize").GetInt32());
+        Assert.Equal(8, json.GetProperty("model").GetProperty("visionWidth").GetInt32());   // the file's model section
 
         // A run length given as a flag replaces the file's, even in another unit (the file says one epoch).
         (code, stdout, stderr) = CliRunner.Run("train-teacher", "--world", world.Dir, "--out", dir.File("c"), "--config", config, "--steps", "1", "--no-eval");
         Assert.True(code == 0, stderr);
         Assert.Equal(1, CliRunner.Json(stdout).GetProperty("training").GetProperty("steps").GetInt64());
 
-        File.WriteAllText(config, "vision_widht: 8\n");
+        File.WriteAllText(config, "model:\n  vision_widht: 8\n");
         (code, _, stderr) = CliRunner.Run("train-teacher", "--world", world.Dir, "--out", dir.File("b"), "--config", config);
         Assert.Equal(1, code);
-        Assert.Contains("teacher.yaml:1:1: unknown field 'vision_widht' (did you mean 'vision_width'?)", stderr);
+        Assert.Contains("teacher.yaml:2:3: unknown field 'model.vision_widht' (did you mean 'vision_width'?)", stderr);
     }
 
     [Fact]

@@ -38,6 +38,51 @@ public sealed class TrainingCheckpointFileTests : TorchTest
         Assert.Contains("\"options\" are not the options of a teacher training checkpoint", e.Message);
     }
 
+    [Theory]
+    [InlineData("""{"World":"w","BaseOnly":true,"Kind":"Fpn","Steps":300,"LearningRate":0.002,"EvalNms":0.7,"Out":"o","Seed":0}""", true)]
+    [InlineData("""{"Resolution":64,"VisionWidth":16,"BatchSize":128,"Steps":360,"HorizontalFlip":true,"Seed":0}""", false)]
+    public void AnOlderFlatLayoutIsRefusedInOneClearLine(string flatJson, bool rpn)
+    {
+        using var dir = Paths.TempDir();
+        var path = Write(dir, flatJson);
+        var e = Assert.Throws<InvalidDataException>(() => { using var _ = rpn ? (IDisposable)RpnTrainingCheckpoint.Read(path) : TrainingCheckpoint.Read(path); });
+        Assert.Contains(path, e.Message);
+        Assert.Contains("older flat layout", e.Message);
+        Assert.Contains(rpn ? "(before the data, model, input, solver, evaluation sections)" : "(before the model, solver, input sections)", e.Message);
+        Assert.Contains("start afresh without resume", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void NestedOptionsRoundTripThroughTheCheckpointJson()
+    {
+        using var dir = Paths.TempDir();
+        var rpn = RpnTrainingOptions.Synthetic(quick: true) with
+        {
+            Data = new() { World = "/w", BaseOnly = true, ExcludeNovelImages = true },
+            Model = new() { Kind = RegionClip.Modeling.Proposals.RpnKind.C4, Depths = [1, 2, 1], AnchorSizes = [[8, 16]], HeadConvDims = [16, 16], IouThresholds = [0.2, 0.8] },
+            Input = new() { TrainMinSizes = [200, 240] },
+            Solver = new() { Optimizer = RpnOptimizerKind.Sgd, Schedule = RpnSchedule.Step, Milestones = [5, 9], Steps = 12 },
+            Evaluation = new() { Every = 4, TopK = [7] },
+            Seed = 3,
+        };
+        var json = System.Text.Json.JsonSerializer.Serialize(rpn, RpnTrainingCheckpoint.Json);
+        using (var read = RpnTrainingCheckpoint.Read(Write(dir, json)))
+            Assert.Equal(json, System.Text.Json.JsonSerializer.Serialize(read.Options, RpnTrainingCheckpoint.Json));
+        var teacher = TeacherOptions.Quick with { Model = new() { VisionLayers = [1, 2, 1, 1] }, Solver = new() { Minutes = 2.5, LearnTemperature = false }, Input = new() { HorizontalFlip = false }, Seed = 9 };
+        json = System.Text.Json.JsonSerializer.Serialize(teacher);
+        using (var read = TrainingCheckpoint.Read(Write(dir, json)))
+            Assert.Equal(json, System.Text.Json.JsonSerializer.Serialize(read.Options));
+    }
+
+    [Fact]
+    public void ANullSectionIsRefused()
+    {
+        using var dir = Paths.TempDir();
+        var e = Assert.Throws<InvalidDataException>(() => RpnTrainingCheckpoint.Read(Write(dir, """{"Solver":null}""")));
+        Assert.Contains("\"options\" are not the options of an RPN training checkpoint", e.Message);
+    }
+
     [Fact]
     public void AMissingEntryIsNamed()
     {

@@ -58,14 +58,17 @@ public static class TrainingCheckpointFile
                 d.TryGetValue(key, out var v) && v is T t ? t
                 : throw new InvalidDataException($"'{path}' is not {kind}: {where}\"{key}\" is missing or not a {typeof(T).Name}");
             TOptions options;
+            var optionsJson = Need<string>(dict, "options", "");
             try
             {
-                options = JsonSerializer.Deserialize<TOptions>(Need<string>(dict, "options", ""), json)
+                options = JsonSerializer.Deserialize<TOptions>(optionsJson, json)
                           ?? throw new InvalidDataException($"'{path}': \"options\" is empty");
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"'{path}': \"options\" are not the options of {kind}: {e.Message}", e);
+                throw new InvalidDataException($"'{path}': \"options\" are not the options of {kind}: " + (FlatLayout<TOptions>(optionsJson) is { } sections
+                    ? $"they are in the older flat layout (before the {sections} sections), which this version cannot resume; start afresh without resume"
+                    : e.Message), e);
             }
             Need<OrderedDictionary<string, object?>>(dict, "model", "");
             Need<OrderedDictionary<string, object?>>(dict, "optimizer", "");
@@ -80,6 +83,27 @@ public static class TrainingCheckpointFile
         {
             Checkpoint.DisposeTree(root);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The section names of <typeparamref name="TOptions"/> ("model, solver") when <paramref name="optionsJson"/> is a JSON object
+    /// that has none of them: options saved before they were grouped into sections. Null otherwise.
+    /// </summary>
+    private static string? FlatLayout<TOptions>(string optionsJson)
+    {
+        var sections = typeof(TOptions).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.PropertyType.IsClass && p.PropertyType != typeof(string) && !p.PropertyType.IsArray && p.PropertyType.GetConstructor(Type.EmptyTypes) is not null)
+            .Select(p => p.Name).ToList();
+        try
+        {
+            using var doc = JsonDocument.Parse(optionsJson);
+            return sections.Count > 0 && doc.RootElement.ValueKind == JsonValueKind.Object && !sections.Any(n => doc.RootElement.TryGetProperty(n, out _))
+                ? string.Join(", ", sections).ToLowerInvariant() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

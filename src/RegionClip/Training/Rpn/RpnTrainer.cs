@@ -30,7 +30,7 @@ public sealed record RpnTrainingResult(
 /// Trains a class-agnostic RPN as detectron2 does (<see cref="AnchorMatcher"/>, <see cref="AnchorSampler"/>,
 /// <see cref="RpnLosses"/>) on a COCO-format dataset's boxes (optionally base categories only): random
 /// horizontal flips, detectron2's resize, SGD or AdamW with warm-up then cosine or step decay, gradient
-/// clipping. Writes OUT/rpn.pth, OUT/rpn_checkpoint.pth (every <see cref="RpnTrainingOptions.CheckpointEvery"/>
+/// clipping. Writes OUT/rpn.pth, OUT/rpn_checkpoint.pth (every <see cref="RpnSolverOptions.CheckpointEvery"/>
 /// steps, at the end and on cancellation), OUT/rpn_log.csv and OUT/rpn_log.json (losses per step,
 /// recall per evaluation). With <see cref="RpnTrainingOptions.Resume"/> an existing checkpoint is
 /// continued with its own options; at the same thread count the result is bit-identical to an
@@ -52,29 +52,30 @@ public static class RpnTrainer
         using var checkpoint = options.Resume && File.Exists(paths.Checkpoint) ? RpnTrainingCheckpoint.Read(paths.Checkpoint) : null;
         if (checkpoint is not null) options = checkpoint.Options with { Out = options.Out, Resume = true };
         options.Validate();
-        if (options.World is not null && !Directory.Exists(options.World))
-            throw new DirectoryNotFoundException($"world folder '{options.World}' does not exist (write one with `regionclip synth`)");
-        if (!File.Exists(options.TrainAnnotations))
-            throw new FileNotFoundException($"training annotations '{options.TrainAnnotations}' do not exist", options.TrainAnnotations);
+        if (options.Data.World is not null && !Directory.Exists(options.Data.World))
+            throw new DirectoryNotFoundException($"world folder '{options.Data.World}' does not exist (write one with `regionclip synth`)");
+        if (!File.Exists(options.Data.TrainAnnotations))
+            throw new FileNotFoundException($"training annotations '{options.Data.TrainAnnotations}' do not exist", options.Data.TrainAnnotations);
         Directory.CreateDirectory(options.Out);
 
         var loadClock = Stopwatch.StartNew();
         progress?.Report(new RpnProgress(RpnPhase.Loading, 0, 1));
-        var split = options.CategorySplit is null ? null : CategorySplitFile.Load(options.CategorySplit);
-        var train = RpnDataset.Load(options.TrainAnnotations!, options.TrainImages!, split, options.BaseOnly, dropImagesWithoutTargets: true, options.ExcludeNovelImages);
-        var val = options.ValAnnotations is null ? null : RpnDataset.Load(options.ValAnnotations, options.ValImages!, split, baseOnly: false, dropImagesWithoutTargets: false);
+        var data = options.Data;
+        var split = data.CategorySplit is null ? null : CategorySplitFile.Load(data.CategorySplit);
+        var train = RpnDataset.Load(data.TrainAnnotations!, data.TrainImages!, split, data.BaseOnly, dropImagesWithoutTargets: true, data.ExcludeNovelImages);
+        var val = data.ValAnnotations is null ? null : RpnDataset.Load(data.ValAnnotations, data.ValImages!, split, baseOnly: false, dropImagesWithoutTargets: false);
         var loadSeconds = loadClock.Elapsed.TotalSeconds;
 
         torch.manual_seed(options.Seed);
-        using var network = new ProposalNetwork(options.NetworkConfig(), "(training)");
-        if (options.ClipWeights is not null) LoadClipBackbone(network, options.ClipWeights);
-        if (options.FreezeBackbone) network.Backbone.requires_grad_(false);
+        using var network = new ProposalNetwork(options.Model.NetworkConfig(), "(training)");
+        if (options.Model.ClipWeights is not null) LoadClipBackbone(network, options.Model.ClipWeights);
+        if (options.Model.FreezeBackbone) network.Backbone.requires_grad_(false);
         var trainable = network.parameters().Where(p => p.requires_grad).ToList<Tensor>();
-        using var optimizer = CreateOptimizer(trainable, options);
-        int batch = Math.Min(options.BatchSize, train.Count);
-        var state = checkpoint?.State ?? new TrainingState(0, options.Steps, 0, 0, options.Seed, 0, train.Count);
+        using var optimizer = CreateOptimizer(trainable, options.Solver);
+        int batch = Math.Min(options.Solver.BatchSize, train.Count);
+        var state = checkpoint?.State ?? new TrainingState(0, options.Solver.Steps, 0, 0, options.Seed, 0, train.Count);
         if (state.Images != train.Count)
-            throw new InvalidDataException($"'{paths.Checkpoint}' was trained on {state.Images} images but '{options.TrainAnnotations}' now gives {train.Count}: resume needs the same data (or start afresh without resume)");
+            throw new InvalidDataException($"'{paths.Checkpoint}' was trained on {state.Images} images but '{data.TrainAnnotations}' now gives {train.Count}: resume needs the same data (or start afresh without resume)");
         checkpoint?.Restore(network, optimizer);
         checkpoint?.Dispose();   // its tensors are copied; free them before training (disposing twice is harmless)
         var resumedFrom = state.Step;
@@ -116,14 +117,14 @@ public static class RpnTrainer
         RpnDataset train, RpnDataset? val, int batch, RunPaths paths, List<RpnEvaluationRecord> evaluations,
         IProgress<RpnProgress>? progress, CancellationToken cancel)
     {
-        private readonly AnchorMatcher _matcher = new(options.IouThresholds[0], options.IouThresholds[1]);
-        private readonly AnchorSampler _sampler = new(options.BatchSizePerImage, options.PositiveFraction);
+        private readonly AnchorMatcher _matcher = new(options.Model.IouThresholds[0], options.Model.IouThresholds[1]);
+        private readonly AnchorSampler _sampler = new(options.Model.BatchSizePerImage, options.Model.PositiveFraction);
 
         public TrainingState Train(TrainingState state)
         {
             int stepsPerEpoch = train.Count / batch;
             using var log = RpnTrainingLog.Open(paths.Log, state.Step);
-            using var loader = new RpnBatchLoader(train, options.MaxSize);
+            using var loader = new RpnBatchLoader(train, options.Input.MaxSize);
             SetTrainingMode();
             void Report(TrainingState s, RpnStepRecord? r) => progress?.Report(new RpnProgress(RpnPhase.Training, s.Step, s.TotalSteps, r));
             TrainLoop<(double Obj, double Box, double Total, double LearningRate), RpnStepRecord>? loop = null;
@@ -149,11 +150,11 @@ public static class RpnTrainer
                 stepsPerEpoch,
                 hooks:
                 [
-                    new LRScheduleHook<RpnStepRecord>(Schedule(optimizer, options, state.Step)),
+                    new LRScheduleHook<RpnStepRecord>(Schedule(optimizer, options.Solver, state.Step)),
                     new StepLogHook<RpnStepRecord>(log.Append),
                     new ProgressHook<RpnStepRecord>(Report),
-                    new CheckpointHook<RpnStepRecord>(options.CheckpointEvery, s => RpnTrainingCheckpoint.Write(paths.Checkpoint, network, optimizer, s, options)),
-                    new PeriodicEvaluationHook<RpnStepRecord>(val is null ? 0 : options.EvalEvery, (s, r) =>
+                    new CheckpointHook<RpnStepRecord>(options.Solver.CheckpointEvery, s => RpnTrainingCheckpoint.Write(paths.Checkpoint, network, optimizer, s, options)),
+                    new PeriodicEvaluationHook<RpnStepRecord>(val is null ? 0 : options.Evaluation.Every, (s, r) =>
                     {
                         evaluations.Add(Evaluate(s.Step));
                         RpnTrainingLog.WriteJson(paths.JsonLog, RpnTrainingLog.Read(paths.Log), evaluations);
@@ -173,10 +174,10 @@ public static class RpnTrainer
             var (logits, deltas, anchors) = network.Rpn.DenseOutputs(features);
             using var targets = RpnTargets.Compute(anchors, samples.Select(s => s.Boxes).ToList(), _matcher, _sampler,
                 i => Prng.ForStream(options.Seed, "rpn/anchors", step * batch + i));
-            using var losses = RpnLosses.Compute(logits, deltas, anchors, targets, options.BatchSizePerImage, options.ObjectnessLossWeight, options.BoxLossWeight);
+            using var losses = RpnLosses.Compute(logits, deltas, anchors, targets, options.Model.BatchSizePerImage, options.Model.ObjectnessLossWeight, options.Model.BoxLossWeight);
             optimizer.zero_grad();
             losses.Total.backward();
-            if (options.GradientClip > 0) Torch.nn.utils.clip_grad_norm_(trainable, options.GradientClip);
+            if (options.Solver.GradientClip > 0) Torch.nn.utils.clip_grad_norm_(trainable, options.Solver.GradientClip);
             optimizer.step();
             return (losses.Objectness.item<double>(), losses.Box.item<double>(), losses.Total.item<double>());
         }
@@ -186,7 +187,7 @@ public static class RpnTrainer
         {
             if (_planEpoch != epoch)
             {
-                _plan = EpochPlan(options.Seed, epoch, train.Count, options.HorizontalFlip, options.TrainMinSizes ?? [options.MinSize]);
+                _plan = EpochPlan(options.Seed, epoch, train.Count, options.Input.HorizontalFlip, options.Input.TrainMinSizes ?? [options.Input.MinSize]);
                 _planEpoch = epoch;
             }
             return _plan!.AsSpan(cursor * batch, batch).ToArray();
@@ -198,9 +199,10 @@ public static class RpnTrainer
         public RpnEvaluationRecord Evaluate(long step)
         {
             var clock = Stopwatch.StartNew();
+            var e = options.Evaluation;
             var report = progress is null ? null : new SyncProgress<(int Done, int Total)>(p => progress.Report(new RpnProgress(RpnPhase.Evaluating, p.Done, p.Total)));
-            var recall = RpnEvaluation.Evaluate(network, val!, new DetectionResize(options.MinSize, options.MaxSize),
-                new ProposalOptions(options.EvalNms, options.EvalPreNmsTopK, options.EvalTopK.Max()), options.EvalTopK, options.EvalIou, options.EvalImages, report, cancel);
+            var recall = RpnEvaluation.Evaluate(network, val!, new DetectionResize(options.Input.MinSize, options.Input.MaxSize),
+                new ProposalOptions(e.Nms, e.PreNmsTopK, e.TopK.Max()), e.TopK, e.Iou, e.Images, report, cancel);
             return new RpnEvaluationRecord(step, recall, clock.Elapsed.TotalSeconds);
         }
 
@@ -208,7 +210,7 @@ public static class RpnTrainer
         private void SetTrainingMode()
         {
             network.train();
-            if (options.FreezeBackbone) network.Backbone.eval();
+            if (options.Model.FreezeBackbone) network.Backbone.eval();
         }
     }
 
@@ -225,7 +227,7 @@ public static class RpnTrainer
     }
 
     /// <summary>SGD (momentum) or AdamW; weight decay on convolution weights only (not on norms or biases).</summary>
-    internal static Optimizer CreateOptimizer(IReadOnlyList<Tensor> trainable, RpnTrainingOptions options)
+    internal static Optimizer CreateOptimizer(IReadOnlyList<Tensor> trainable, RpnSolverOptions options)
     {
         if (trainable.Count == 0) throw new ArgumentException("nothing to train: every parameter is frozen");
         var decay = trainable.Where(p => p.ndim >= 2).ToList();
@@ -236,7 +238,7 @@ public static class RpnTrainer
             : new AdamW(groups.Select(g => new AdamWGroup(g.Item1) { lr = options.LearningRate, beta1 = options.Momentum, beta2 = options.Beta2, weight_decay = g.Item2 }));
     }
 
-    private static LRScheduler Schedule(Optimizer optimizer, RpnTrainingOptions options, long step)
+    private static LRScheduler Schedule(Optimizer optimizer, RpnSolverOptions options, long step)
     {
         LRScheduler s = options.Schedule == RpnSchedule.Step
             ? new WarmupMultiStepLR(optimizer, options.Milestones, options.Gamma, options.WarmupFactor, options.WarmupSteps)

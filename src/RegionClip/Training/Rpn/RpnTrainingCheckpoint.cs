@@ -15,8 +15,8 @@ namespace RegionClip.Training.Rpn;
 /// </summary>
 public static class RpnTrainingCheckpoint
 {
-    // Unknown members are errors: another trainer's checkpoint must not pass for this one with defaults.
-    internal static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() }, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+    // Unknown members and nulls where the record has none are errors: another trainer's (or a damaged) checkpoint must not pass for this one.
+    internal static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() }, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, RespectNullableAnnotations = true };
 
     public static void Write(string path, ProposalNetwork network, Optimizer optimizer, TrainingState state, RpnTrainingOptions options)
     {

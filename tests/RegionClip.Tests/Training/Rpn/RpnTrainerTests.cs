@@ -15,12 +15,17 @@ namespace RegionClip.Tests.Training.Rpn;
 /// </summary>
 public sealed class RpnTrainerTests(TinyWorld world) : TorchTest, IClassFixture<TinyWorld>
 {
-    private RpnTrainingOptions Tiny(string outDir) => new()
+    private RpnTrainingOptions Tiny(string outDir, int evalImages = 4, int evalEvery = 0) => new()
     {
-        World = world.Dir, Out = outDir, BaseOnly = true, Kind = RpnKind.C4,
-        Depths = [1, 1, 1], StemChannels = 4, Res2Channels = 8, BottleneckChannels = 2, AnchorSizes = [[8, 16, 32]],
-        MinSize = 48, MaxSize = 64, BatchSize = 4, Steps = 6, CheckpointEvery = 2, WarmupSteps = 2, EvalImages = 4, EvalTopK = [10, 50], Seed = 5,
+        Data = new() { World = world.Dir, BaseOnly = true },
+        Model = new() { Kind = RpnKind.C4, Depths = [1, 1, 1], StemChannels = 4, Res2Channels = 8, BottleneckChannels = 2, AnchorSizes = [[8, 16, 32]] },
+        Input = new() { MinSize = 48, MaxSize = 64 },
+        Solver = new() { BatchSize = 4, Steps = 6, CheckpointEvery = 2, WarmupSteps = 2 },
+        Evaluation = new() { Images = evalImages, Every = evalEvery, TopK = [10, 50] },
+        Out = outDir, Seed = 5,
     };
+
+    private static string JsonOf(RpnTrainingOptions o) => System.Text.Json.JsonSerializer.Serialize(o, RpnTrainingCheckpoint.Json);
 
     private sealed class StopAt(long step, Action stop) : IProgress<RpnProgress>
     {
@@ -34,7 +39,7 @@ public sealed class RpnTrainerTests(TinyWorld world) : TorchTest, IClassFixture<
     public void ARunWritesAModelACheckpointAndLogsWithRecall()
     {
         using var dir = Paths.TempDir();
-        var result = RpnTrainer.Run(Tiny(dir.FullName) with { EvalEvery = 3 });
+        var result = RpnTrainer.Run(Tiny(dir.FullName, evalEvery: 3));
         Assert.Equal(6, result.Steps);
         Assert.Equal(4, result.BatchSize);
         using (var network = ProposalNetwork.Load(result.ModelPath))
@@ -54,13 +59,14 @@ public sealed class RpnTrainerTests(TinyWorld world) : TorchTest, IClassFixture<
         using var ckpt = RpnTrainingCheckpoint.Read(result.CheckpointPath);
         Assert.Equal(6, ckpt.State.Step);
         Assert.Equal(result.TrainImages, ckpt.State.Images);
-        Assert.Equal(Tiny(dir.FullName).Resolved().TrainAnnotations, ckpt.Options.TrainAnnotations);
+        Assert.Equal(Tiny(dir.FullName).Resolved().Data.TrainAnnotations, ckpt.Options.Data.TrainAnnotations);
+        Assert.Equal(JsonOf(Tiny(dir.FullName, evalEvery: 3).Resolved()), JsonOf(ckpt.Options));   // every section round-trips
     }
 
     [Fact]
     public void BaseOnlyKeepsNovelObjectsOutOfTheTargets()
     {
-        var options = Tiny("unused").Resolved();
+        var options = Tiny("unused").Resolved().Data;
         var split = CategorySplitFile.Load(options.CategorySplit!);
         var all = RpnDataset.Load(options.TrainAnnotations!, options.TrainImages!, split, baseOnly: false, dropImagesWithoutTargets: true);
         var baseOnly = RpnDataset.Load(options.TrainAnnotations!, options.TrainImages!, split, baseOnly: true, dropImagesWithoutTargets: true);
@@ -82,7 +88,7 @@ public sealed class RpnTrainerTests(TinyWorld world) : TorchTest, IClassFixture<
     [Fact]
     public void AMirroredSampleMirrorsItsBoxes()
     {
-        var options = Tiny("unused").Resolved();
+        var options = Tiny("unused").Resolved().Data;
         var data = RpnDataset.Load(options.TrainAnnotations!, options.TrainImages!, null, baseOnly: false, dropImagesWithoutTargets: true);
         using var plain = data.LoadSample(0, 48, 64, flip: false);
         using var mirrored = data.LoadSample(0, 48, 64, flip: true);
@@ -110,12 +116,14 @@ public sealed class RpnTrainerTests(TinyWorld world) : TorchTest, IClassFixture<
         try
         {
             torch.set_num_threads(1);
-            var full = RpnTrainer.Run(Tiny(straight.FullName) with { EvalImages = 2 });
-            using (var cts = new CancellationTokenSource()) interrupt(Tiny(broken.FullName) with { EvalImages = 2 }, cts);
+            var full = RpnTrainer.Run(Tiny(straight.FullName, evalImages: 2));
+            using (var cts = new CancellationTokenSource()) interrupt(Tiny(broken.FullName, evalImages: 2), cts);
             using (var stopped = RpnTrainingCheckpoint.Read(Path.Combine(broken.FullName, RpnTrainer.CheckpointFile)))
                 Assert.Equal(expectedResumeStep, stopped.State.Step);
             // Resume uses the checkpoint's options, not the ones it is given.
-            var resumed = RpnTrainer.Run(Tiny(broken.FullName) with { Resume = true, LearningRate = 0.5, Steps = 9, EvalImages = 2 });
+            var given = Tiny(broken.FullName, evalImages: 2);
+            var resumed = RpnTrainer.Run(given with { Resume = true, Solver = given.Solver with { LearningRate = 0.5, Steps = 9 } });
+            Assert.Equal(JsonOf(given.Resolved()), JsonOf(resumed.Options));
             Assert.Equal(expectedResumeStep, resumed.ResumedFromStep);
             Assert.Equal(6, resumed.Steps);
             var a = Checkpoint.LoadStateDict(full.ModelPath);
@@ -147,20 +155,26 @@ public sealed class RpnTrainerTests(TinyWorld world) : TorchTest, IClassFixture<
     {
         using var dir = Paths.TempDir();
         File.WriteAllText(dir.File("rpn.yaml"), $"""
-            world: {world.Dir}
-            base_only: true
-            kind: c4
-            depths: [1, 1, 1]
-            stem_channels: 4
-            res2_channels: 8
-            bottleneck_channels: 2
-            anchor_sizes: [8, 16, 32]
-            min_size: 48
-            max_size: 64
-            batch_size: 4
-            steps: 2
-            eval_images: 2
-            eval_top_k: [10]
+            data:
+              world: {world.Dir}
+              base_only: true
+            model:
+              kind: c4
+              depths: [1, 1, 1]
+              stem_channels: 4
+              res2_channels: 8
+              bottleneck_channels: 2
+              anchor_sizes: [8, 16, 32]
+            input:
+              min_size: 48
+              max_size: 64
+            evaluation:
+              images: 2
+              top_k: [10]
+            solver:
+              batch_size: 4
+              steps: 2
+
             """);
         var (code, stdout, stderr) = CliRunner.Run("train-rpn", "--config", dir.File("rpn.yaml"), "--out", dir.File("out"));
         Assert.True(code == 0, stderr);
@@ -179,14 +193,14 @@ public sealed class RpnTrainerTests(TinyWorld world) : TorchTest, IClassFixture<
         Assert.Equal(2, CliRunner.Json(stdout).GetProperty("training").GetProperty("resumedFromStep").GetInt64());
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir.File("out"), RpnTrainer.ModelFile)));
 
-        File.AppendAllText(dir.File("rpn.yaml"), "\nlearnin_rate: 0.1\n");
+        File.AppendAllText(dir.File("rpn.yaml"), "  learnin_rate: 0.1\n");   // into the solver section, the file's last
         (code, _, stderr) = CliRunner.Run("train-rpn", "--config", dir.File("rpn.yaml"), "--out", dir.File("out"));
         Assert.Equal(1, code);
-        Assert.Contains("unknown field 'learnin_rate'", stderr);
-        File.WriteAllText(dir.File("bad.yaml"), "steps: 0\n");
+        Assert.Contains("unknown field 'solver.learnin_rate' (did you mean 'learning_rate'?)", stderr);
+        File.WriteAllText(dir.File("bad.yaml"), "solver:\n  steps: 0\n");
         (code, _, stderr) = CliRunner.Run("train-rpn", "--config", dir.File("bad.yaml"), "--world", world.Dir);
         Assert.Equal(1, code);
-        Assert.Contains("bad.yaml: steps: must be at least 1", stderr);
+        Assert.Contains("bad.yaml: solver.steps: must be at least 1", stderr);
         (code, _, stderr) = CliRunner.Run("train-rpn", "--world", dir.File("nowhere"), "--out", dir.File("out2"));
         Assert.Equal(1, code);
         Assert.Contains("nowhere' does not exist", stderr);

@@ -88,7 +88,7 @@ public sealed class TrainingStepTests : TorchTest
     {
         using var scope = torch.NewDisposeScope();
         using var network = TinyNetwork();
-        var options = new RpnTrainingOptions { Optimizer = RpnOptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-4 };
+        var options = new RpnSolverOptions { Optimizer = RpnOptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-4 };
         using var optimizer = RpnTrainer.CreateOptimizer(network.parameters().ToList<Tensor>(), options);
         double before;
         var (losses, matched) = Forward(network, null);
