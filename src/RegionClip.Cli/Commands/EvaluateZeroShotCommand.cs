@@ -45,7 +45,11 @@ internal static class EvaluateZeroShotCommand
             table.AddRow("GT, crop-then-CLIP", "", "", "", Pct(result.Crop.Novel), Pct(result.Crop.Base), Pct(result.Crop.All));
             table.AddRow("RPN", Pct(result.RpnMode.Ap50Novel), Pct(result.RpnMode.Ap50Base), Pct(result.RpnMode.Ap50All), "", "", "");
             CliOutput.Human.Write(table);
-            static object Scores(DetectionScores s) => new { AP50_novel = s.Ap50Novel, AP50_base = s.Ap50Base, AP50_all = s.Ap50All, AP = s.Ap, AP50 = s.Ap50, detections = s.Detections };
+            // The metric names as report.json spells them (a dictionary keeps them from the camelCase policy).
+            static object Scores(DetectionScores s) => new Dictionary<string, object>
+            {
+                ["AP50_novel"] = s.Ap50Novel, ["AP50_base"] = s.Ap50Base, ["AP50_all"] = s.Ap50All, ["AP"] = s.Ap, ["AP50"] = s.Ap50, ["detections"] = s.Detections,
+            };
             static object Top1(Top1Accuracy a) => new { novel = a.Novel, @base = a.Base, all = a.All, boxes = a.Boxes };
             CliOutput.WriteJson(new
             {
