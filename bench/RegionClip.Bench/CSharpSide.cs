@@ -51,12 +51,15 @@ internal static class CSharpSide
             if (Wanted("regions")) cases.AddRange(RegionCases.Run(dataDir, quick, parity));
             DetectParity? detectParity = null;
             if (Wanted("detect")) cases.AddRange(DetectCases.Run(dataDir, quick, out detectParity));
+            PretrainSteps? pretrainSteps = null;
+            if (Wanted("pretrain")) cases.AddRange(PretrainCases.Run(dataDir, quick, parity, out pretrainSteps));
 
             return new SideResult("csharp", torch.version, torch.get_num_threads(), Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), cases)
             {
                 Parity = parity,
                 DetectParity = detectParity,
                 PeakRssMb = SystemLoad.PeakRssMb(),
+                PretrainSteps = pretrainSteps,
             };
         }
         finally

@@ -45,7 +45,7 @@ internal static class Orchestrator
         var report = new BenchReport(
             DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), SystemLoad.CpuName(), Environment.ProcessorCount, o.Threads,
             csharp[0].TorchVersion, o.Rounds, loadBefore, SystemLoad.LoadAverage(), Compare(pytorch, csharp), LastParity(csharp),
-            DetectSummaryOf(pytorch, csharp), runs, pytorch, csharp);
+            DetectSummaryOf(pytorch, csharp), PretrainSummaryOf(pytorch, csharp), runs, pytorch, csharp);
         Print(report);
         Json.Write(o.OutPath, report);
         Console.WriteLine($"wrote {Path.GetRelativePath(root, o.OutPath)}");
@@ -117,12 +117,29 @@ internal static class Orchestrator
             pytorch.LastOrDefault(s => s.DetectParity is not null)?.DetectParity);
     }
 
+    /// <summary>Seconds and CPU seconds per training step (medians over every timed step) and peak memory of the pretrain processes.</summary>
+    private static PretrainSummary? PretrainSummaryOf(List<SideResult> pytorch, List<SideResult> csharp)
+    {
+        static PretrainSide? Side(List<SideResult> sides)
+        {
+            var runs = sides.Where(s => s.Cases.Any(c => c.Name == "pretrain_step")).ToList();
+            if (runs.Count == 0) return null;
+            var steps = runs.SelectMany(s => s.Cases.Where(c => c.Name == "pretrain_step")).ToList();
+            var cpu = steps.Where(c => c.CpuMs is not null).SelectMany(c => c.CpuMs!).ToArray();
+            var peaks = runs.Select(s => s.PeakRssMb).OfType<double>().ToArray();
+            return new PretrainSide(Stats.Median(steps.SelectMany(c => c.Samples).ToArray()), cpu.Length > 0 ? Stats.Median(cpu) / 1000 : null,
+                peaks.Length > 0 ? Stats.Median(peaks) : null);
+        }
+        var (py, cs) = (Side(pytorch), Side(csharp));
+        return py is null || cs is null ? null : new PretrainSummary(py, cs);
+    }
+
     private static void Print(BenchReport r)
     {
         Console.WriteLine();
         Console.WriteLine($"libtorch {r.TorchVersion} | {r.Machine} | {r.Cores} cores | {r.Threads} threads | {r.Rounds} round(s), median of all samples");
         Console.WriteLine($"load average before {string.Join(" ", r.LoadBefore)}, after {string.Join(" ", r.LoadAfter)}");
-        Console.WriteLine($"other processes during the runs (cores): {string.Join(", ", r.Runs.Select(x => $"{x.Side}#{x.Round + 1}{(x.Groups == "detect" ? " detect" : "")} {x.OtherLoadCores?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"}"))}");
+        Console.WriteLine($"other processes during the runs (cores): {string.Join(", ", r.Runs.Select(x => $"{x.Side}#{x.Round + 1}{(x.Groups is { } g && Options.StandaloneGroups.Contains(g) ? " " + g : "")} {x.OtherLoadCores?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"}"))}");
         Console.WriteLine();
         Console.WriteLine($"{"case",-18} {"unit",-4} {"PyTorch",10} {"C#",10} {"C#/PyTorch",11}");
         foreach (var c in r.Comparisons)
@@ -130,7 +147,7 @@ internal static class Orchestrator
         Console.WriteLine("(add_1elem_scoped: C# with a dispose scope per call instead of Dispose(), against the same PyTorch add)");
         if (r.Comparisons.FirstOrDefault(c => c.Name == "region_300") is { } region && r.Comparisons.FirstOrDefault(c => c.Name == "crop_clip_300") is { } crop)
             Console.WriteLine($"region features vs crop-then-CLIP, 300 boxes: {crop.Pytorch / region.Pytorch:F1}x faster in PyTorch, {crop.Csharp / region.Csharp:F1}x in C# (C# regions vs PyTorch crops: {crop.Pytorch / region.Csharp:F1}x)");
-        foreach (var name in r.Comparisons.Select(c => c.Name).Where(n => n.StartsWith("resnet", StringComparison.Ordinal) || n.StartsWith("clip", StringComparison.Ordinal) || n == "detect_image"))
+        foreach (var name in r.Comparisons.Select(c => c.Name).Where(n => n.StartsWith("resnet", StringComparison.Ordinal) || n.StartsWith("clip", StringComparison.Ordinal) || n == "detect_image" || n == "pretrain_step"))
             Console.WriteLine($"minor page faults per call, {name}: PyTorch {Faults(r.Pytorch, name)}, C# {Faults(r.Csharp, name)} (median, thousands)");
         if (r.Detect is { } d)
         {
@@ -143,6 +160,24 @@ internal static class Orchestrator
             Console.WriteLine("(s/image: median wall time of whole passes; CPU s: CPU time of the process over a pass, all threads; stages from separate staged passes)");
             if (d.Parity is not null) Console.WriteLine($"parity detect (C# vs PyTorch's reference): {d.Parity.Describe()}");
             if (d.PytorchRerun is not null) Console.WriteLine($"(PyTorch rerun vs its reference: {d.PytorchRerun.Describe()})");
+        }
+        if (r.Pretrain is { } t)
+        {
+            Console.WriteLine();
+            Console.WriteLine("pretrain, one PretrainFastRCNN step (RN50 student + teacher + text, 2 images 800x1216, 200 regions + 2 global boxes, 4,764 concepts):");
+            Console.WriteLine($"{"",-10} {"s/step",8} {"CPU s",7} {"peak MB",8}");
+            foreach (var (name, side) in new[] { ("PyTorch", t.Pytorch), ("C#", t.Csharp) })
+                Console.WriteLine($"{name,-10} {side.SecondsPerStep,8:F2} {side.CpuSecondsPerStep?.ToString("F2", CultureInfo.InvariantCulture) ?? "?",7} {side.PeakRssMb?.ToString("F0", CultureInfo.InvariantCulture) ?? "?",8}");
+            Console.WriteLine($"{"C#/PyTorch",-10} {t.Csharp.SecondsPerStep / t.Pytorch.SecondsPerStep,8:F3} {Ratio(t.Csharp.CpuSecondsPerStep, t.Pytorch.CpuSecondsPerStep),7} {Ratio(t.Csharp.PeakRssMb, t.Pytorch.PeakRssMb),8}");
+            foreach (var (name, sides) in new[] { ("PyTorch", r.Pytorch), ("C#", r.Csharp) })
+                if (sides.LastOrDefault(s => s.PretrainSteps is not null)?.PretrainSteps is { } st)
+                    Console.WriteLine($"losses per step, {name} (img_txt / distill / contrastive, kept): {string.Join("; ", st.KeptRegions.Select((k, i) => FormattableString.Invariant($"{st.LossImgTxtLevel[i]:F5} / {st.LossRegionDistill[i]:F5} / {st.LossConceptContrastive[i]:F5}, {k}")))}");
+            if (r.Parity is not null)
+                foreach (var loss in PretrainCases.Losses)
+                    if (r.Parity.TryGetValue("pretrain_" + loss, out var p))
+                        Console.WriteLine(p.MaxAbsReference >= 1e-6
+                            ? $"parity pretrain {loss} (step 1): relative |C# - PyTorch| = {p.MaxAbsDiff / p.MaxAbsReference:G3}"
+                            : $"parity pretrain {loss} (step 1): |C# - PyTorch| = {p.MaxAbsDiff:G3} (the loss is 0 up to rounding: every kept region has one target concept)");
         }
         if (r.Parity is not null)
             foreach (var (k, p) in r.Parity)

@@ -7,8 +7,8 @@ using RegionClip.Bench;
 //           writes the weights and inputs with tools/bench/bench_torch.py, then R rounds of
 //           PyTorch then C#, each side in a fresh process with OMP_NUM_THREADS=N, each started
 //           on a quiet machine; prints the table and writes the JSON report. Groups: ops, resnet,
-//           clip, regions, detect (all by default; detect always runs in processes of its own, so
-//           their peak memory is the detector's).
+//           clip, regions, detect, pretrain (all by default; detect and pretrain always run in processes
+//           of their own, so their peak memory is the detector's or the training step's).
 //   measure --threads N --data DIR [--json FILE] [--quick] [--only GROUP]
 //           the C# side alone, on the weights and inputs the Python script wrote.
 //   concepts [--captions FILE] [--count N] [--threads N] [--rounds R]
@@ -85,20 +85,23 @@ internal sealed record Options(
         return o;
     }
 
-    public static readonly string[] AllGroups = ["ops", "resnet", "clip", "regions", "detect"];
+    public static readonly string[] AllGroups = ["ops", "resnet", "clip", "regions", "detect", "pretrain"];
+
+    /// <summary>Groups that always run in processes of their own, so that their peak memory is theirs.</summary>
+    public static readonly string[] StandaloneGroups = ["detect", "pretrain"];
 
     /// <summary>The groups an --only value names (null: all).</summary>
     public static string[]? Groups(string? only) =>
         only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>The group lists of each side's processes: detect (when wanted) always runs in a process of its own.</summary>
+    /// <summary>The group lists of each side's processes: detect and pretrain (when wanted) each run in a process of their own.</summary>
     public string[] ProcessGroups()
     {
         var wanted = Groups(Only) ?? AllGroups;
-        var rest = wanted.Where(g => g != "detect").ToArray();
+        var rest = wanted.Where(g => !StandaloneGroups.Contains(g)).ToArray();
         var list = new List<string>();
         if (rest.Length > 0) list.Add(string.Join(",", rest));
-        if (wanted.Contains("detect")) list.Add("detect");
+        list.AddRange(StandaloneGroups.Where(wanted.Contains));
         return [.. list];
     }
 

@@ -24,7 +24,18 @@ internal sealed record SideResult(string Side, string TorchVersion, int Threads,
 
     /// <summary>The process's resident-set high-water mark (ru_maxrss / VmHWM) in MB, read when it finished.</summary>
     public double? PeakRssMb { get; init; }
+
+    /// <summary>The pretrain group's losses and kept regions of every step, the warm-up step (step 1) first.</summary>
+    public PretrainSteps? PretrainSteps { get; init; }
 }
+
+/// <summary>Per step of one pretrain process (warm-up first): the three losses and the regions the teacher kept.</summary>
+internal sealed record PretrainSteps(double[] LossImgTxtLevel, double[] LossRegionDistill, double[] LossConceptContrastive, long[] KeptRegions);
+
+/// <summary>The pretrain group per side: median seconds and CPU seconds per timed step, peak resident memory of its processes.</summary>
+internal sealed record PretrainSide(double SecondsPerStep, double? CpuSecondsPerStep, double? PeakRssMb);
+
+internal sealed record PretrainSummary(PretrainSide Pytorch, PretrainSide Csharp);
 
 internal sealed record Parity(double MaxAbsDiff, double MaxAbsReference);
 
@@ -58,6 +69,7 @@ internal sealed record BenchReport(
     List<Comparison> Comparisons,
     Dictionary<string, Parity>? Parity,
     DetectSummary? Detect,
+    PretrainSummary? Pretrain,
     List<RunInfo> Runs,
     List<SideResult> Pytorch,
     List<SideResult> Csharp);

@@ -26,13 +26,21 @@ them one for one, with the same repetitions and warm-up:
                  the raw objectness, per-class NMS 0.5, score > 0.02, top 300 (ms per image)
   detect_prepare, detect_rpn, detect_regions, detect_classify
                  the same pipeline's stages, from separate staged passes (ms)
+  pretrain_step  one RegionCLIP pretraining step (PretrainFastRCNN in training, tools/fixtures/pretrain_reference.py):
+                 student and teacher CLIP RN50 visual towers with FrozenBatchNorm, the frozen RN50 text tower,
+                 2 images of 800x1216, 100 regions + 1 global box per image, 4764 concepts, one caption per
+                 image; the three losses, backward, per-tensor clipping to 5.0, SGD (s per step, median of the
+                 timed steps after one warm-up step; each step trains on from the previous one)
 The CLIP model is tools/fixtures/clip_reference.py (OpenAI's architecture and key names) with
 RN50's shapes and seeded random weights, written to clip_rn50.pt with clip_io.pt (inputs and
 reference embeddings). The detect group adds detect_rpn.pth (rpn_reference.py's R50-FPN with
 rpn_lvis_866.pth's shapes, seeded, norms calibrated on the image as tools/fixtures/gen_rpn.py does) and
 detect_io.pt (image, concepts, the reference's proposals and detections at the bench's thread count).
-Groups: ops, resnet, clip, regions, detect (--only takes a comma-separated list). The peak resident
-memory of the process (ru_maxrss) is reported as peak_rss_mb.
+The pretrain group adds pretrain_student.pt (a second seeded RN50 CLIP, visual.* keys only; the teacher
+and the text tower are clip_rn50.pt) and pretrain_io.pt (images, rois, global boxes, tokens, concepts and
+the reference's step-1 losses at the bench's thread count).
+Groups: ops, resnet, clip, regions, detect, pretrain (--only takes a comma-separated list). The peak
+resident memory of the process (ru_maxrss) is reported as peak_rss_mb.
 """
 import argparse
 import json
@@ -50,7 +58,7 @@ def parse_args():
     p.add_argument("--json", default=None, help="write results here (default: print them)")
     p.add_argument("--prepare-only", action="store_true", help="(re)write weights, inputs and outputs; time nothing")
     p.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
-    p.add_argument("--only", default=None, help="groups of cases, comma-separated: ops, resnet, clip, regions, detect")
+    p.add_argument("--only", default=None, help="groups of cases, comma-separated: ops, resnet, clip, regions, detect, pretrain")
     return p.parse_args()
 
 
@@ -63,9 +71,11 @@ import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
 
 SIZES = {"224": (224, 224), "800": (800, 1216)}
-GROUPS = ("ops", "resnet", "clip", "regions", "detect")
+GROUPS = ("ops", "resnet", "clip", "regions", "detect", "pretrain")
+BASE_GROUPS = ("ops", "resnet", "clip", "regions")  # the groups whose data prepare_base() writes
 BASE_FILES = ("resnet50.pt", "inputs.pt", "outputs.pt", "clip_rn50.pt", "clip_io.pt", "regions_io.pt")
 DETECT_FILES = ("clip_rn50.pt", "detect_rpn.pth", "detect_io.pt")
+PRETRAIN_FILES = ("clip_rn50.pt", "pretrain_student.pt", "pretrain_io.pt")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 sys.path.insert(0, HERE)
@@ -85,10 +95,12 @@ def wanted(group):
 
 def needed_files():
     files = set()
-    if any(wanted(g) for g in GROUPS if g != "detect"):
+    if any(wanted(g) for g in BASE_GROUPS):
         files.update(BASE_FILES)
     if wanted("detect"):
         files.update(DETECT_FILES)
+    if wanted("pretrain"):
+        files.update(PRETRAIN_FILES)
     return sorted(files)
 
 
@@ -97,14 +109,16 @@ def path(name):
 
 
 def prepare():
-    """The data of the wanted groups; the detect group reuses clip_rn50.pt when it exists (seeded: the same weights)."""
+    """The data of the wanted groups; detect and pretrain reuse clip_rn50.pt when it exists (seeded: the same weights)."""
     os.makedirs(args.data, exist_ok=True)
-    if any(wanted(g) for g in GROUPS if g != "detect"):
+    if any(wanted(g) for g in BASE_GROUPS):
         prepare_base()
+    if (wanted("detect") or wanted("pretrain")) and not os.path.exists(path("clip_rn50.pt")):
+        prepare_clip()
     if wanted("detect"):
-        if not os.path.exists(path("clip_rn50.pt")):
-            prepare_clip()
         prepare_detect()
+    if wanted("pretrain"):
+        prepare_pretrain()
     print(f"wrote {', '.join(path(f) for f in needed_files())}", file=sys.stderr)
 
 
@@ -302,6 +316,125 @@ def detect_parity(io, trace, detections, top=100):
     }
 
 
+# ---- pretrain: one PretrainFastRCNN training step ------------------------------------------------
+
+PRETRAIN = dict(images=2, regions=100, concepts=4764, caption_lengths=(12, 23), threshold=0.1, temperature=0.01,
+                pooler=14, lr=0.002, momentum=0.9, weight_decay=1e-4, clip_norm=5.0)
+PRETRAIN_LOSSES = ("loss_img_txt_level", "loss_region_distill", "loss_concept_contrastive")
+
+
+def rn50_visual():
+    from clip_reference import ModifiedResNet
+    return ModifiedResNet((3, 4, 6, 3), 1024, 32, 224, 64)
+
+
+def prepare_pretrain():
+    """The student (a second seeded RN50 visual tower, BN variances randomised as prepare_clip does), the batch
+    (2 normalised 800x1216 images, 100 random boxes of 8-600 px a side + the whole-image box per image, one
+    random caption each), 4764 concepts, and the reference's losses for step 1."""
+    torch.manual_seed(7)
+    student = rn50_visual().eval()
+    g = torch.Generator().manual_seed(8)
+    with torch.no_grad():
+        for m in student.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_var.copy_(torch.rand(m.num_features, generator=g) * 0.5 + 0.75)
+    torch.save({"visual." + k: v for k, v in student.state_dict().items()}, path("pretrain_student.pt"))
+    del student
+    import pretrain_reference as R
+    h, w = SIZES["800"]
+    n, r = PRETRAIN["images"], PRETRAIN["regions"]
+    images = torch.randn(n, 3, h, w, generator=g)
+    boxes = []
+    for _ in range(n):
+        wh = 8 + torch.rand(r, 2, generator=g) * 592
+        xy = torch.rand(r, 2, generator=g) * (torch.tensor([w, h]) - wh)
+        boxes.append(torch.cat([xy, xy + wh], 1))
+    tokens = torch.zeros(n, 77, dtype=torch.long)
+    for i, length in enumerate(PRETRAIN["caption_lengths"]):
+        tokens[i, 0] = 49406  # <|startoftext|>
+        tokens[i, 1:length] = torch.randint(1, 49406, (length - 1,), generator=g)
+        tokens[i, length] = 49407  # <|endoftext|>, the highest id: the argmax the text tower pools
+    io = {"images": images, "rois": R.with_batch_index(boxes),
+          "global_rois": torch.tensor([[float(i), 0.0, 0.0, float(w), float(h)] for i in range(n)]),
+          "tokens": tokens, "concepts": torch.randn(PRETRAIN["concepts"], 1024, generator=g)}
+    torch.save(io, path("pretrain_io.pt"))
+    run = PretrainStep()
+    losses, extras = run.step(keep_extras=True)
+    for k in PRETRAIN_LOSSES:
+        io[k] = torch.tensor(losses[k], dtype=torch.float64)
+    io["kept_regions"] = torch.tensor(losses["kept_regions"])
+    torch.save(io, path("pretrain_io.pt"))
+    top = extras["teacher_probs"].max(dim=1).values
+    logits = (R.normalize(extras["teacher"]) @ R.normalize(io["concepts"]).t() / PRETRAIN["temperature"]).sort(dim=1).values
+    print(f"pretrain reference, step 1: {', '.join(f'{k} {losses[k]:.6f}' for k in PRETRAIN_LOSSES)}; kept "
+          f"{losses['kept_regions']}/{len(top)} (teacher top p {float(top.min()):.4f}..{float(top.max()):.4f}, nearest "
+          f"to the threshold by {float((top - PRETRAIN['threshold']).abs().min()):.2e}); smallest teacher top-two "
+          f"logit gap {float((logits[:, -1] - logits[:, -2]).min()):.2e}; min student p "
+          f"{float(extras['student_probs'].min()):.2e}", file=sys.stderr)
+
+
+class PretrainStep:
+    """RegionCLIP's PretrainFastRCNN training step (tools/fixtures/pretrain_reference.py) on the bench's data:
+    student and teacher CLIP RN50 visual towers with detectron2's FrozenBatchNorm2d, the teacher file's text
+    tower, FREEZE_AT 2 (layer2..layer4 and attnpool train), torch.optim.SGD, per-tensor clipping."""
+
+    def __init__(self):
+        import pretrain_reference as R
+        self.R = R
+        self.teacher = load_clip()  # visual tower and text tower: clip_rn50.pt
+        R.freeze_bn(self.teacher.visual)
+        self.teacher.requires_grad_(False)
+        self.student = rn50_visual()
+        state = torch.load(path("pretrain_student.pt"))
+        self.student.load_state_dict({k[len("visual."):]: v for k, v in state.items()})
+        R.freeze_bn(self.student.eval())
+        self.params = [p for _, p in R.trainable_parameters(self.student)]
+        self.optimizer = torch.optim.SGD(self.params, lr=PRETRAIN["lr"], momentum=PRETRAIN["momentum"],
+                                         weight_decay=PRETRAIN["weight_decay"])
+        self.io = torch.load(path("pretrain_io.pt"))
+
+    def step(self, keep_extras=False):
+        """zero_grad, forward, sum of the losses, backward, clipping, SGD step -> (loss values, extras or None)."""
+        io, R = self.io, self.R
+        self.optimizer.zero_grad()
+        losses, extras = R.forward_losses(self.student, self.teacher.visual, self.teacher.encode_text, io["images"],
+                                          io["rois"], io["global_rois"], io["tokens"], io["concepts"], io["concepts"],
+                                          PRETRAIN["threshold"], PRETRAIN["pooler"], PRETRAIN["temperature"],
+                                          PRETRAIN["temperature"])
+        total = sum(losses.values())  # detectron2's SimpleTrainer: the sum of the loss dict
+        total.backward()
+        R.clip_per_parameter(self.params, PRETRAIN["clip_norm"])
+        self.optimizer.step()
+        values = {k: float(v.item()) for k, v in losses.items()}
+        values["kept_regions"] = int(extras["keep"].sum())
+        return values, (extras if keep_extras else None)
+
+
+def pretrain_cases(quick):
+    """pretrain_step (s per step: one warm-up step, then 1 or 3 timed steps, each from the state the previous left),
+    the parity of step 1 against the prepared reference, and every step's losses."""
+    run = PretrainStep()
+    io = run.io
+    steps = [run.step()[0]]  # step 1: the warm-up, and the parity check
+    seconds, faults, cpu = [], [], []
+    for _ in range(1 if quick else 3):
+        f0, c0 = minor_faults(), time.process_time()
+        t0 = time.perf_counter()
+        steps.append(run.step()[0])  # everything the step made is freed before the clock stops, as in C#
+        seconds.append(time.perf_counter() - t0)
+        cpu.append((time.process_time() - c0) * 1e3)
+        faults.append(minor_faults() - f0)
+    first = steps[0]
+    parity = {f"pretrain_{k}": {"max_abs_diff": abs(first[k] - float(io[k])), "max_abs_reference": abs(float(io[k]))}
+              for k in PRETRAIN_LOSSES}
+    parity["pretrain_kept_regions"] = {"max_abs_diff": abs(first["kept_regions"] - int(io["kept_regions"])),
+                                       "max_abs_reference": int(io["kept_regions"])}
+    c = case("pretrain_step", "s", seconds, faults)
+    c["cpu_ms"] = cpu
+    return [c], parity, {k: [s[k] for s in steps] for k in PRETRAIN_LOSSES + ("kept_regions",)}
+
+
 def crop_then_clip(clip, image, boxes):
     crops = []
     for x1, y1, x2, y2 in boxes.round().long().tolist():
@@ -434,6 +567,11 @@ def main():
         if wanted("detect"):
             detect, detect_parity_result = detect_cases(args.quick)
             cases.extend(detect)
+    pretrain_steps = None
+    if wanted("pretrain"):  # training: outside inference mode
+        pretrain, pretrain_parity, pretrain_steps = pretrain_cases(args.quick)
+        cases.extend(pretrain)
+        parity.update(pretrain_parity)
 
     result = {
         "side": "pytorch",
@@ -448,6 +586,8 @@ def main():
     }
     if detect_parity_result is not None:
         result["detect_parity"] = detect_parity_result
+    if pretrain_steps is not None:
+        result["pretrain_steps"] = pretrain_steps  # the losses and kept regions of every step, warm-up first
     text = json.dumps(result, indent=2)
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

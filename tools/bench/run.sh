@@ -11,5 +11,6 @@ if ! /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null; then
   echo "error: /usr/bin/python3 lacks torch/torchvision (apt install python3-torch python3-torchvision)" >&2
   exit 1
 fi
-RC_BUILD_SLOT=bench dotnet build bench/RegionClip.Bench/RegionClip.Bench.csproj -c Release --nologo -v q -clp:ErrorsOnly
-exec dotnet build/dotnet-bench/bin/RegionClip.Bench/Release/net10.0/RegionClip.Bench.dll bench "$@"
+slot="${RC_BUILD_SLOT:-bench}"   # the build slot: its own bin/obj under build/dotnet-$slot
+RC_BUILD_SLOT="$slot" dotnet build bench/RegionClip.Bench/RegionClip.Bench.csproj -c Release --nologo -v q -clp:ErrorsOnly
+exec dotnet "build/dotnet-$slot/bin/RegionClip.Bench/Release/net10.0/RegionClip.Bench.dll" bench "$@"

@@ -200,12 +200,21 @@ public sealed class RegionTextPretrainer : IDisposable
         using var batch = _batches.Build(_plan!, state.Cursor, state.Step);
         var lr = Optimizer.param_groups[0].lr;
         using var losses = Model.Forward(batch);
-        Optimizer.zero_grad();
-        losses.Total.backward();
-        if (Options.Solver.ClipNorm > 0) utils.clip_grad_norm_per_tensor_(Model.Trainable.Select(p => p.Parameter), Options.Solver.ClipNorm);
-        Optimizer.step();
+        Update(Model, Optimizer, losses, Options.Solver.ClipNorm);
         return new StepOutput(lr, losses.ImageText.item<double>(), losses.Distillation.item<double>(), losses.Contrastive.item<double>(),
             losses.Total.item<double>(), losses.Kept, losses.Regions, batch.Count);
+    }
+
+    /// <summary>
+    /// The update of one step from its forward pass: gradients zeroed, the total loss backpropagated, each
+    /// trainable tensor's gradient clipped to <paramref name="clipNorm"/> (0: off) on its own, one optimizer step.
+    /// </summary>
+    internal static void Update(RegionTextModel model, SGD optimizer, PretrainLosses losses, double clipNorm)
+    {
+        optimizer.zero_grad();
+        losses.Total.backward();
+        if (clipNorm > 0) utils.clip_grad_norm_per_tensor_(model.Trainable.Select(p => p.Parameter), clipNorm);
+        optimizer.step();
     }
 
     private readonly record struct StepOutput(double Lr, double ImageText, double Distillation, double Contrastive, double Total, long Kept, long Regions, int Images);
