@@ -83,6 +83,31 @@ public sealed class ModifiedResNet : Module<Tensor, Tensor>
         return _layer3.forward(_layer2.forward(_layer1.forward(Stem(x)))).MoveToOuterScope();
     }
 
+    /// <summary>The start of <see cref="Res4"/>: the stem, then the first <paramref name="stages"/> stages (0 to 3).</summary>
+    internal Tensor Res4Before(Tensor x, int stages)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stages);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(stages, 3);
+        using var scope = torch.NewDisposeScope();
+        var h = Stem(x);
+        foreach (var layer in new[] { _layer1, _layer2, _layer3 }.Take(stages)) h = layer.forward(h);
+        return h.MoveToOuterScope();
+    }
+
+    /// <summary>
+    /// The rest of <see cref="Res4"/> after the stem and the first <paramref name="stages"/> stages (0 to 3):
+    /// layer(stages + 1) … layer3 on their output <paramref name="x"/>.
+    /// </summary>
+    internal Tensor Res4After(Tensor x, int stages)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stages);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(stages, 3);
+        using var scope = torch.NewDisposeScope();
+        var h = x.alias();
+        foreach (var layer in new[] { _layer1, _layer2, _layer3 }.Skip(stages)) h = layer.forward(h);
+        return h.MoveToOuterScope();
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();

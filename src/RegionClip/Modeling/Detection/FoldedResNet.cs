@@ -53,12 +53,17 @@ internal sealed class FoldedResNet : IDisposable
     }
 
     /// <summary>Stem → layer3: res4 (stride 16), as <see cref="ModifiedResNet.Res4"/>.</summary>
-    internal Tensor Res4(Tensor x)
+    internal Tensor Res4(Tensor x) => Trunk(x, 3);
+
+    /// <summary>The stem and then the first <paramref name="stages"/> stages (0 to 3): res2 after layer1 at 1, res4 at 3.</summary>
+    internal Tensor Trunk(Tensor x, int stages)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(stages);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(stages, 3);
         var h = x;
         foreach (var c in _stem) h = Replace(h, Apply(c, h).relu_(), x);
         h = Replace(h, F.avg_pool2d(h, 2), x);
-        for (int s = 0; s < 3; s++)
+        for (int s = 0; s < stages; s++)
             foreach (var b in _stages[s]) h = Replace(h, Forward(b, h), x);
         return h;
     }

@@ -129,6 +129,42 @@ public sealed partial class RegionClipModel : IDisposable
     }
 
     /// <summary>
+    /// <see cref="Backbone"/> for training a model whose stem and first <paramref name="frozenStages"/> stages
+    /// (0 to 3) are frozen: no gradient can flow there (the images need none), so they run without autograd
+    /// and with their batch norms folded into the convolutions (<see cref="FoldedResNet"/>, when all norms
+    /// are frozen); the remaining stages run on the modules, with autograd. The same res4 as
+    /// <see cref="Backbone"/>, to float rounding.
+    /// </summary>
+    internal Tensor TrainingBackbone(Tensor images, int frozenStages)
+    {
+        Tensor trunk;
+        using (torch.no_grad())
+        {
+            using var folded = FoldedResNet.TryCreate(Visual);
+            trunk = folded?.Trunk(images, frozenStages) ?? Visual.Res4Before(images, frozenStages);
+        }
+        using (trunk) return Visual.Res4After(trunk, frozenStages);
+    }
+
+    /// <summary>
+    /// Region embeddings of a frozen tower (a teacher) for a padded batch: res4 of <paramref name="images"/>,
+    /// then RoIAlign of <paramref name="rois"/> ([R, 5]: batch index, x1, y1, x2, y2), res5 and the attention
+    /// pool, as <see cref="EncodeRegions(IReadOnlyList{DetectionImage}, IReadOnlyList{Tensor})"/> computes them:
+    /// under inference mode, batch norms folded, the pool's query folded, regions in chunks. The result, [R,
+    /// EmbedDim], is an ordinary tensor without gradient (autograd may save it); the same values as
+    /// <see cref="RegionHead"/> of <see cref="Backbone"/>, to float rounding.
+    /// </summary>
+    internal Tensor FrozenRegionEmbeddings(Tensor images, Tensor rois)
+    {
+        Tensor embeddings;
+        using (torch.inference_mode())
+        using (var folded = FoldedResNet.TryCreate(Visual))
+        using (var res4 = folded?.Res4(images) ?? Backbone(images))
+            embeddings = HeadInChunks(res4, rois, folded);
+        using (embeddings) return embeddings.clone();   // out of inference mode: a tensor autograd may save
+    }
+
+    /// <summary>
     /// Region embeddings for boxes given in each image's resized-input pixels ([Ki, 4] XYXY), all
     /// images at once: images of equal size share one backbone batch, regions of every image go
     /// through the head together. Returns [ΣKi, EmbedDim] in image order, not normalised.

@@ -24,6 +24,12 @@ public sealed record PretrainLosses(Tensor ImageText, Tensor Distillation, Tenso
 /// batch; regions are RoIAlign-ed from res4 and go through res5 and the attention pool
 /// (<see cref="RegionClipModel.RegionHead"/>). All batch norms are frozen.
 /// </summary>
+/// <remarks>
+/// What needs no gradient runs without autograd, with the inference path's folds (frozen batch norms folded
+/// into the convolutions, the attention pool's query folded into its projections): the teacher and the text
+/// tower in inference mode, the student's frozen stem and stages (FREEZE_AT) under no_grad. The losses are
+/// those of the plain modules to float rounding (PretrainParityTests, 1e-4 against PyTorch step by step).
+/// </remarks>
 public sealed class RegionTextModel : IDisposable
 {
     private readonly bool _ownsText;
@@ -39,7 +45,7 @@ public sealed class RegionTextModel : IDisposable
         if (text.Config.EmbedDim != student.EmbedDim)
             throw new ArgumentException($"the text tower embeds to {text.Config.EmbedDim} dimensions but the student to {student.EmbedDim}: the image–text loss needs one space");
         (Student, Teacher, Text, _ownsText, StudentConcepts, TeacherConcepts) = (student, teacher, text, ownsText, studentConcepts, teacherConcepts);
-        (Loss, ConceptThreshold, TeacherTemperature) = (loss, conceptThreshold, teacherTemperature);
+        (Loss, ConceptThreshold, TeacherTemperature, FreezeAt) = (loss, conceptThreshold, teacherTemperature, freezeAt);
         Teacher.Visual.requires_grad_(false);
         Text.requires_grad_(false);
         Student.Visual.requires_grad_(true);
@@ -56,6 +62,8 @@ public sealed class RegionTextModel : IDisposable
     public PretrainLossOptions Loss { get; }
     public double ConceptThreshold { get; }
     public double TeacherTemperature { get; }
+    /// <summary>detectron2's FREEZE_AT of the student (see <see cref="FrozenBy"/>).</summary>
+    public int FreezeAt { get; }
 
     /// <summary>The student's trainable tensors by name (layer2..layer4 and the attention pool at freeze_at 2).</summary>
     public IReadOnlyList<(string Name, Tensor Parameter)> Trainable { get; }
@@ -82,16 +90,19 @@ public sealed class RegionTextModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         using var scope = torch.NewDisposeScope();
-        var res4 = Student.Backbone(batch.Images);
-        var regions = Student.RegionHead(res4, batch.Regions);
-        var global = Student.RegionHead(res4, batch.GlobalBoxes);
+        // The student's frozen stem and stages (FREEZE_AT) run without autograd, their norms folded; the
+        // regions and the global boxes then share one pass through res5 and the attention pool.
+        var res4 = FreezeAt >= 1 ? Student.TrainingBackbone(batch.Images, Math.Min(FreezeAt, 4) - 1) : Student.Backbone(batch.Images);
+        long count = batch.Regions.size(0);
+        var embeddings = Student.RegionHead(res4, torch.cat([batch.Regions, batch.GlobalBoxes]));
+        var regions = embeddings.narrow(0, 0, count);
+        var global = embeddings.narrow(0, count, batch.GlobalBoxes.size(0));
 
-        Tensor captions, teacherRegions;
-        using (torch.no_grad())
-        {
-            captions = Text.encode_text(batch.Tokens);
-            teacherRegions = Teacher.RegionHead(Teacher.Backbone(batch.Images), batch.Regions);
-        }
+        // The frozen text tower runs in inference mode (as the teacher does below, folded as for detection);
+        // the outputs are cloned out of it, so that autograd may save them.
+        Tensor captions;
+        using (torch.inference_mode()) captions = Text.encode_text(batch.Tokens);
+        captions = captions.clone();
         var g = RegionConceptLosses.Normalize(global);
         var t = RegionConceptLosses.Normalize(captions);
         if (gather is not null) (g, t) = (gather(g), gather(t));
@@ -102,6 +113,7 @@ public sealed class RegionTextModel : IDisposable
             // No image of the batch has a region: only the image–text loss can teach anything.
             return new PretrainLosses(imageText.MoveToOuterScope(), torch.zeros([]).MoveToOuterScope(), torch.zeros([]).MoveToOuterScope(), (imageText * Loss.ImageText).MoveToOuterScope(), 0, 0, true);
         }
+        var teacherRegions = Teacher.FrozenRegionEmbeddings(batch.Images, batch.Regions);
         using var labels = RegionConceptLosses.Label(teacherRegions, TeacherConcepts, ConceptThreshold, TeacherTemperature);
         var kept = regions.index(labels.Keep);
         var distill = RegionConceptLosses.Distillation(kept, StudentConcepts, labels.Probabilities, Loss.Temperature);
