@@ -39,6 +39,7 @@ public static class Program
             TrainTeacherCommand.Create(),
             TrainRpnCommand.Create(),
             PretrainCommand.Create(),
+            TrainCommand.Create(),
             EvaluateZeroShotCommand.Create(),
             EvaluateCommand.Create(),
         };

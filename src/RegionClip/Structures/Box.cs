@@ -31,7 +31,8 @@ public readonly record struct Box(float X1, float Y1, float X2, float Y2)
     /// <summary>float [K, 4] → boxes.</summary>
     public static Box[] FromTensor(Tensor boxes)
     {
-        using var f = boxes.to(ScalarType.Float32).contiguous();
+        using var f32 = boxes.to(ScalarType.Float32);
+        using var f = f32.contiguous();
         var v = f.data<float>();
         var result = new Box[v.Length / 4];
         for (int i = 0; i < result.Length; i++) result[i] = new Box(v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]);

@@ -31,6 +31,17 @@ public sealed class CocoDataset
     /// <summary>Reads and validates an instances file (COCO or LVIS v1). Errors name the file, the record and the field.</summary>
     public static CocoDataset Load(string path) => CocoDatasetReader.Read(path);
 
+    /// <summary>The same dataset restricted to the images <paramref name="imageIds"/> (with their annotations; every category stays).</summary>
+    public CocoDataset Subset(IReadOnlySet<long> imageIds)
+    {
+        ArgumentNullException.ThrowIfNull(imageIds);
+        var images = Images.Where(i => imageIds.Contains(i.Id)).ToArray();
+        var rows = images.Select(i => ImageIndex(i.Id)).ToArray();
+        var imageIndex = images.Select((image, k) => (image.Id, k)).ToDictionary(p => p.Id, p => p.k);
+        return new CocoDataset(Path, images, [.. Categories], [.. Annotations.Where(a => imageIds.Contains(a.ImageId))],
+            [.. rows.Select(r => _negativeCategoryIds[r])], [.. rows.Select(r => _notExhaustiveCategoryIds[r])], imageIndex, new(_categoryIndex));
+    }
+
     public string Path { get; }
     public IReadOnlyList<CocoImage> Images { get; }
     public IReadOnlyList<CocoCategory> Categories { get; }
