@@ -54,7 +54,10 @@ internal static class DetectCommand
             if (proposalsFile is { HasScores: false } && pr.GetResult(fusion) is { Implicit: false } && pr.GetValue(fusion) != ScoreFusion.None)
                 throw new ArgumentException($"--fusion {pr.GetValue(fusion)} needs objectness scores, and '{proposalsPath}' has none (\"scores\" lists or \"score\" fields)");
             if (pr.GetValue(batch) < 1) throw new ArgumentException("--batch must be at least 1");
-            using var regionClip = RegionClipModel.Load(pr.GetValue(model)!);
+            // A fine-tuned detector (roi_heads.box_predictor.*) brings its box regressor and its own test embeddings.
+            using var finetuned = OpenVocabularyDetector.TryLoad(pr.GetValue(model)!);
+            using var plain = finetuned is null ? RegionClipModel.Load(pr.GetValue(model)!) : null;
+            var regionClip = finetuned?.Model ?? plain!;
             using var proposer = rpnPath is null ? null : ProposalNetwork.Load(rpnPath);
             CocoDataset? dataset = gtPath is null ? null : CocoDataset.Load(gtPath);
             List<Job> jobs;
@@ -73,7 +76,8 @@ internal static class DetectCommand
                     var file = boxesPath is null ? null : BoxesFile.Read(boxesPath);
                     jobs = files.Select((f, i) => new Job(f, i + 1, file?.For(f))).ToList();
                 }
-                pool = vocabulary.Build(pr, regionClip) ?? throw new ArgumentException("name the vocabulary with --classes, --vocab-file, --categories or --concepts");
+                pool = FineTunedVocabulary(pr, vocabulary, finetuned, null) ?? vocabulary.Build(pr, regionClip)
+                    ?? throw new ArgumentException("name the vocabulary with --classes, --vocab-file, --categories or --concepts");
                 // RPN mode (and scored proposals) as the custom-image config: fused ranking, pre-fusion probabilities reported.
                 var fused = proposer is not null || proposalsFile is { HasScores: true };
                 preset = !fused ? DetectionOptions.CustomImages
@@ -84,7 +88,7 @@ internal static class DetectCommand
                 if (pr.GetValue(images) is { Length: > 0 }) throw new ArgumentException("with --gt the images come from the JSON; do not list IMAGES");
                 var root = pr.GetValue(imageRoot) ?? Path.GetDirectoryName(Path.GetFullPath(gtPath!))!;
                 jobs = dataset.Images.Select(im => new Job(dataset.ImageFile(im, root), im.Id, GroundTruthBoxes.Of(dataset, im.Id).Select(GroundTruthBoxes.ToBox).ToList())).ToList();
-                pool = GroundTruthVocabulary(pr, vocabulary, regionClip, dataset);
+                pool = FineTunedVocabulary(pr, vocabulary, finetuned, dataset) ?? GroundTruthVocabulary(pr, vocabulary, regionClip, dataset);
                 preset = DetectionOptions.ForDataset(dataset);
             }
             using var _ = pool;
@@ -95,7 +99,10 @@ internal static class DetectCommand
                 MaxDetections = pr.GetValue(topK) ?? preset.MaxDetections,
                 SoftNms = pr.GetValue(softNms),
             };
-            var detector = new ZeroShotDetector(regionClip, pool, options) { Proposer = proposer };
+            var detector = new ZeroShotDetector(regionClip, pool, options)
+            {
+                Proposer = proposer, BoxRegressor = finetuned?.Predictor, RefineGivenRegions = proposalsFile is not null,
+            };
             var outDir = pr.GetValue(output);
             DetectionPictures? pictures = null;
             if (outDir is not null)
@@ -171,6 +178,33 @@ internal static class DetectCommand
             return 0;
         });
         return new RunResult(results, errors, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// A fine-tuned detector's own test embeddings (test_cls_score, rows in ascending category id) when no vocabulary is
+    /// given, or when the vocabulary is a categories file (or the ground truth) whose category count matches and the
+    /// file has no text tower to embed names with (the official fine-tuned files). Null: embed the vocabulary as usual.
+    /// </summary>
+    private static ConceptPool? FineTunedVocabulary(ParseResult pr, VocabularyOptions vocabulary, OpenVocabularyDetector? finetuned, CocoDataset? dataset)
+    {
+        if (finetuned?.Predictor.TestClsScore is not { } test) return null;
+        var rows = test.weight.size(0);
+        Tensor Own() { using var w = test.weight.detach(); return w.clone(); }
+        var categoriesPath = pr.GetValue(vocabulary.Categories);
+        bool onlyCategories = categoriesPath is not null && pr.GetValue(vocabulary.Classes) is null && pr.GetValue(vocabulary.VocabFile) is null && pr.GetValue(vocabulary.Concepts) is null;
+        var categories = dataset ?? (onlyCategories ? CocoDataset.Load(categoriesPath!) : null);
+        if (vocabulary.AnyGiven(pr) && !(onlyCategories && !finetuned.Model.HasTextTower)) return null;
+        if (categories is not null)
+        {
+            if (categories.Categories.Count != rows)
+            {
+                if (finetuned.Model.HasTextTower) return null;   // names can be embedded instead
+                throw new ArgumentException($"'{finetuned.Model.Source}' holds test embeddings of {rows} classes but '{categories.Path}' has {categories.Categories.Count} categories, and the file has no text tower to embed names: give --concepts");
+            }
+            var cats = categories.Categories.OrderBy(c => c.Id).ToList();
+            return ConceptPool.FromEmbeddings(Own(), [.. cats.Select(c => c.Name)], [.. cats.Select(c => c.Id)]);
+        }
+        return ConceptPool.FromEmbeddings(Own(), [.. Enumerable.Range(1, (int)rows).Select(i => $"class_{i}")]);
     }
 
     /// <summary>The GT's categories (ascending id) unless a vocabulary is given; given names must be GT categories.</summary>

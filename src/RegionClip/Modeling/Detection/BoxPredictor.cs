@@ -1,3 +1,4 @@
+using RegionClip.Modeling.Proposals;
 using RegionClip.Torch;
 using RegionClip.Torch.nn;
 using F = RegionClip.Torch.nn.functional;
@@ -35,6 +36,9 @@ public sealed class BoxPredictor : Module
         TestClsScore?.requires_grad_(false);
     }
 
+    /// <summary>The ROI heads' Box2BoxTransform: weights (10, 10, 5, 5), dw and dh clamped at ln(1000/16) when decoding.</summary>
+    public static Box2BoxTransform BoxTransform { get; } = new(10, 10, 5, 5);
+
     public Linear ClsScore { get; }
     public Linear ClsBgScore { get; }
     public Linear? TestClsScore { get; }
@@ -56,8 +60,16 @@ public sealed class BoxPredictor : Module
         return (torch.cat([cos, background], 1) / temperature).MoveToOuterScope();
     }
 
-    /// <summary>Class-agnostic box deltas [R, 4] (to decode with weights 10, 10, 5, 5).</summary>
+    /// <summary>Class-agnostic box deltas [R, 4] (to decode with <see cref="BoxTransform"/>).</summary>
     public Tensor Deltas(Tensor regions) => BboxPred.forward(regions);
+
+    /// <summary>The regressed boxes [R, 4] of region embeddings [R, D] and their proposals [R, 4] (input pixels), without gradient.</summary>
+    public Tensor RegressBoxes(Tensor regions, Tensor proposals)
+    {
+        using var guard = torch.no_grad();
+        using var deltas = Deltas(regions);
+        return BoxTransform.ApplyDeltas(deltas, proposals);
+    }
 
     /// <summary>Sets bbox_pred's weights (e.g. a fixture's initial values).</summary>
     public void LoadBoxRegressor(Tensor weight, Tensor bias)

@@ -34,6 +34,9 @@ public sealed class OpenVocabularyDetector : IDisposable
     public static OpenVocabularyDetector Create(RegionClipModel model, Tensor trainConcepts, Tensor? testConcepts, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        foreach (var (t, what) in new[] { (trainConcepts, "training"), (testConcepts, "test") })
+            if (t is not null && t.ndim == 2 && t.size(1) != model.EmbedDim)
+                throw new ArgumentException($"the {what} class embeddings have {t.size(1)} dimensions but '{model.Source}' embeds regions in {model.EmbedDim}: use embeddings made with a text tower of the same width");
         var predictor = new BoxPredictor(trainConcepts, testConcepts, generator);
         try
         {

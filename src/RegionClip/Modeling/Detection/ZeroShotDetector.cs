@@ -30,6 +30,16 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
     /// <summary>Proposal settings; default: the zero-shot configs' (NMS 0.9, 1000 per image).</summary>
     public ProposalOptions? ProposalOptions { get; init; }
 
+    /// <summary>
+    /// A fine-tuned detector's box predictor (<see cref="OpenVocabularyDetector"/>): its class-agnostic box deltas move
+    /// each proposal (RPN mode and precomputed proposals; boxes given as objects, e.g. ground truth, stay as they are,
+    /// as the official GT mode forces NO_BOX_DELTA). Not owned.
+    /// </summary>
+    public BoxPredictor? BoxRegressor { get; init; }
+
+    /// <summary>Whether given regions are proposals that <see cref="BoxRegressor"/> refines (false: boxes kept as given).</summary>
+    public bool RefineGivenRegions { get; init; }
+
     /// <summary>Embeds vocabularies given as names (the overloads taking class names); not needed for <see cref="ConceptPool"/>s.</summary>
     public ClipTokenizer? Tokenizer { get; init; }
 
@@ -86,9 +96,11 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
             for (int i = 0; i < images.Count; i++)
             {
                 var p = proposals[i];
-                var probs = RegionClassifier.Probabilities(features.narrow(0, offset, p.Count), concepts.Embeddings);
+                var regions = features.narrow(0, offset, p.Count);
+                var probs = RegionClassifier.Probabilities(regions, concepts.Embeddings);
                 offset += p.Count;
-                using var kept = Postprocess.Run(p.Boxes, probs, p.Objectness, images[i].Height, images[i].Width, Options);
+                var boxes = BoxRegressor is null ? p.Boxes : BoxRegressor.RegressBoxes(regions, p.Boxes);
+                using var kept = Postprocess.Run(boxes, probs, p.Objectness, images[i].Height, images[i].Width, Options);
                 result[i] = ToDetections(images[i], kept, concepts);
             }
             return result;
@@ -120,6 +132,7 @@ public sealed class ZeroShotDetector(RegionClipModel model, ConceptPool concepts
             var img = images[i];
             var input = img.ToInput(RegionBoxes.ValidateAndClip(boxes[i], img.OriginalHeight, img.OriginalWidth, img.Source ?? $"image #{i}"));
             var probs = RegionClassifier.Probabilities(features[i], concepts.Embeddings);
+            if (BoxRegressor is not null && RefineGivenRegions) input = BoxRegressor.RegressBoxes(features[i], input);
             using var kept = Postprocess.Run(input, probs, objectness?[i], img.Height, img.Width, Options);
             result[i] = ToDetections(img, kept, concepts);
         }

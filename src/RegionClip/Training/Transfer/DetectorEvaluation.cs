@@ -84,7 +84,7 @@ public static class DetectorEvaluation
         using var guard = torch.inference_mode();
         var features = detector.Model.EncodeRegions(image, proposals);
         var probs = F.softmax(detector.Predictor.Logits(features, test: true, temperature), 1);
-        var boxes = FastRcnnLosses.BoxTransform.ApplyDeltas(detector.Predictor.Deltas(features), proposals);
+        var boxes = detector.Predictor.RegressBoxes(features, proposals);
         var kept = Postprocess.Run(boxes, probs, objectness, image.Height, image.Width, options);
         return new KeptPairs(kept.Boxes.MoveToOuterScope(), kept.Scores.MoveToOuterScope(), kept.Classes.MoveToOuterScope(), kept.Regions.MoveToOuterScope());
     }

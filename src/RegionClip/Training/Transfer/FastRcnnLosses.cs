@@ -1,4 +1,4 @@
-using RegionClip.Modeling.Proposals;
+using RegionClip.Modeling.Detection;
 using RegionClip.Torch;
 using RegionClip.Torch.nn;
 using F = RegionClip.Torch.nn.functional;
@@ -11,9 +11,6 @@ namespace RegionClip.Training.Transfer;
 /// </summary>
 public static class FastRcnnLosses
 {
-    /// <summary>Box2BoxTransform of the ROI heads: weights (10, 10, 5, 5).</summary>
-    public static Box2BoxTransform BoxTransform { get; } = new(10, 10, 5, 5);
-
     /// <summary>
     /// loss_cls over logits [R, K + 1] (background last) and classes [R] (K = background).
     /// <see cref="ClassificationLoss.Focal"/>: CE · (1 − p_t)^γ, background RoIs weighted, plain mean; the factor is
@@ -60,7 +57,7 @@ public static class FastRcnnLosses
         using var scope = torch.NewDisposeScope();
         long total = Math.Max(deltas.size(0), 1);
         var foreground = classes.ge(0).logical_and(classes.lt(numClasses)).nonzero().squeeze(1);
-        var targets = BoxTransform.GetDeltas(proposals.index_select(0, foreground), matched.index_select(0, foreground));
+        var targets = BoxPredictor.BoxTransform.GetDeltas(proposals.index_select(0, foreground), matched.index_select(0, foreground));
         var l1 = (deltas.index_select(0, foreground) - targets).abs().sum();
         return (l1 / total).MoveToOuterScope();
     }
