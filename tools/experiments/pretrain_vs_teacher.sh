@@ -15,7 +15,7 @@ rc pretrain --config "$root/tools/experiments/pretrain_demo_world.yaml" --out "$
 rc evaluate-zero-shot --world "$dir/world" --model "$dir/$name/model_final.pth" --rpn "$dir/rpn/rpn.pth" --out "$dir/eval_$name.json"
 python3 - "$dir/eval_teacher.json" "$dir/eval_$name.json" <<'PY'
 import json, sys
-t, s = [json.load(open(p)) for p in sys.argv[1:3]]
+t, s = [json.loads(open(p).read().replace('"aP50', '"AP50')) for p in sys.argv[1:3]]  # older builds wrote aP50_*
 for k in ("gt", "rpn"):
     print(f"{k:4} AP50 " + "  ".join(f"{m[5:]}: teacher {100 * t[k][m]:.1f} student {100 * s[k][m]:.1f}" for m in ("AP50_novel", "AP50_base", "AP50_all")))
 print("GT top-1 " + "  ".join(f"{m}: teacher {100 * t['regionTop1'][m]:.1f} student {100 * s['regionTop1'][m]:.1f}" for m in ("novel", "base", "all")))
