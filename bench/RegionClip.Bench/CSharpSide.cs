@@ -11,7 +11,7 @@ namespace RegionClip.Bench;
 /// </summary>
 internal static class CSharpSide
 {
-    public static SideResult Run(int threads, string dataDir, bool quick, string? only = null)
+    public static SideResult Run(int threads, string dataDir, bool quick, string? only = null, bool smoke = false)
     {
         torch.set_num_threads(threads);
         var groups = Options.Groups(only);
@@ -53,6 +53,8 @@ internal static class CSharpSide
             if (Wanted("detect")) cases.AddRange(DetectCases.Run(dataDir, quick, out detectParity));
             PretrainSteps? pretrainSteps = null;
             if (Wanted("pretrain")) cases.AddRange(PretrainCases.Run(dataDir, quick, parity, out pretrainSteps));
+            TrainSteps? trainSteps = null;
+            if (Wanted("train")) cases.AddRange(TrainCases.Run(dataDir, quick, smoke, parity, out trainSteps));
 
             return new SideResult("csharp", torch.version, torch.get_num_threads(), Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), cases)
             {
@@ -60,6 +62,7 @@ internal static class CSharpSide
                 DetectParity = detectParity,
                 PeakRssMb = SystemLoad.PeakRssMb(),
                 PretrainSteps = pretrainSteps,
+                TrainSteps = trainSteps,
             };
         }
         finally

@@ -16,6 +16,7 @@ internal static class Orchestrator
         Console.WriteLine($"writing weights and inputs to {Path.GetRelativePath(root, o.DataDir)}/");
         List<string> prepareArgs = [script, "--prepare-only", "--data", o.DataDir];
         if (o.Only is not null) prepareArgs.AddRange(["--only", o.Only]);
+        if (o.Smoke) prepareArgs.Add("--smoke");
         Run(o.Python, prepareArgs, o.Threads);
 
         var pytorch = new List<SideResult>();
@@ -31,12 +32,14 @@ internal static class Orchestrator
                 var pyJson = Path.Combine(o.DataDir, $"pytorch.{tag}.json");
                 List<string> pyArgs = [script, "--threads", Str(o.Threads), "--data", o.DataDir, "--json", pyJson, "--only", groups];
                 if (o.Quick) pyArgs.Add("--quick");
+                if (o.Smoke) pyArgs.Add("--smoke");
                 runs.Add(Measured(o, "pytorch", r, groups, o.Python, pyArgs));
                 pytorch.Add(Json.Read<SideResult>(pyJson));
 
                 var csJson = Path.Combine(o.DataDir, $"csharp.{tag}.json");
                 List<string> csArgs = [.. selfPrefix, "measure", "--threads", Str(o.Threads), "--data", o.DataDir, "--json", csJson, "--only", groups];
                 if (o.Quick) csArgs.Add("--quick");
+                if (o.Smoke) csArgs.Add("--smoke");
                 runs.Add(Measured(o, "csharp", r, groups, self, csArgs));
                 csharp.Add(Json.Read<SideResult>(csJson));
             }
@@ -45,7 +48,7 @@ internal static class Orchestrator
         var report = new BenchReport(
             DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), SystemLoad.CpuName(), Environment.ProcessorCount, o.Threads,
             csharp[0].TorchVersion, o.Rounds, loadBefore, SystemLoad.LoadAverage(), Compare(pytorch, csharp), LastParity(csharp),
-            DetectSummaryOf(pytorch, csharp), PretrainSummaryOf(pytorch, csharp), runs, pytorch, csharp);
+            DetectSummaryOf(pytorch, csharp), PretrainSummaryOf(pytorch, csharp), TrainSummaryOf(pytorch, csharp, o), runs, pytorch, csharp);
         Print(report);
         Json.Write(o.OutPath, report);
         Console.WriteLine($"wrote {Path.GetRelativePath(root, o.OutPath)}");
@@ -117,21 +120,67 @@ internal static class Orchestrator
             pytorch.LastOrDefault(s => s.DetectParity is not null)?.DetectParity);
     }
 
-    /// <summary>Seconds and CPU seconds per training step (medians over every timed step) and peak memory of the pretrain processes.</summary>
+    /// <summary>Seconds and CPU seconds per training step (medians over every timed step) and peak memory of the processes that ran <paramref name="caseName"/>.</summary>
+    private static StepSide? StepSideOf(List<SideResult> sides, string caseName)
+    {
+        var runs = sides.Where(s => s.Cases.Any(c => c.Name == caseName)).ToList();
+        if (runs.Count == 0) return null;
+        var steps = runs.SelectMany(s => s.Cases.Where(c => c.Name == caseName)).ToList();
+        var cpu = steps.Where(c => c.CpuMs is not null).SelectMany(c => c.CpuMs!).ToArray();
+        var peaks = runs.Select(s => s.PeakRssMb).OfType<double>().ToArray();
+        return new StepSide(Stats.Median(steps.SelectMany(c => c.Samples).ToArray()), cpu.Length > 0 ? Stats.Median(cpu) / 1000 : null,
+            peaks.Length > 0 ? Stats.Median(peaks) : null);
+    }
+
+    /// <summary>The pretrain processes' seconds and CPU seconds per step and peak memory.</summary>
     private static PretrainSummary? PretrainSummaryOf(List<SideResult> pytorch, List<SideResult> csharp)
     {
-        static PretrainSide? Side(List<SideResult> sides)
-        {
-            var runs = sides.Where(s => s.Cases.Any(c => c.Name == "pretrain_step")).ToList();
-            if (runs.Count == 0) return null;
-            var steps = runs.SelectMany(s => s.Cases.Where(c => c.Name == "pretrain_step")).ToList();
-            var cpu = steps.Where(c => c.CpuMs is not null).SelectMany(c => c.CpuMs!).ToArray();
-            var peaks = runs.Select(s => s.PeakRssMb).OfType<double>().ToArray();
-            return new PretrainSide(Stats.Median(steps.SelectMany(c => c.Samples).ToArray()), cpu.Length > 0 ? Stats.Median(cpu) / 1000 : null,
-                peaks.Length > 0 ? Stats.Median(peaks) : null);
-        }
-        var (py, cs) = (Side(pytorch), Side(csharp));
+        var (py, cs) = (StepSideOf(pytorch, "pretrain_step"), StepSideOf(csharp, "pretrain_step"));
         return py is null || cs is null ? null : new PretrainSummary(py, cs);
+    }
+
+    /// <summary>
+    /// The train processes' seconds and CPU seconds per step and peak memory, the setting of the prepared data, and every
+    /// step's losses compared between the C# and the PyTorch process of each round (the k-th train process of either side).
+    /// </summary>
+    private static TrainSummary? TrainSummaryOf(List<SideResult> pytorch, List<SideResult> csharp, Options o)
+    {
+        var (py, cs) = (StepSideOf(pytorch, "train_step"), StepSideOf(csharp, "train_step"));
+        if (py is null || cs is null) return null;
+        var pySteps = pytorch.Select(s => s.TrainSteps).OfType<TrainSteps>().ToList();
+        var csSteps = csharp.Select(s => s.TrainSteps).OfType<TrainSteps>().ToList();
+        var values = new (string Name, Func<TrainSteps, double[]> Of)[]
+        {
+            ("loss_cls", t => t.LossCls), ("loss_box_reg", t => t.LossBoxReg),
+            ("rois", t => [.. t.Rois.Select(v => (double)v)]), ("foreground", t => [.. t.Foreground.Select(v => (double)v)]),
+        };
+        var parity = new Dictionary<string, StepParity>();
+        foreach (var (name, of) in values)
+        {
+            double maxAbs = 0, maxRel = 0;
+            int count = 0;
+            foreach (var (p, c) in pySteps.Zip(csSteps))
+                foreach (var (a, b) in of(p).Zip(of(c)))
+                {
+                    maxAbs = Math.Max(maxAbs, Math.Abs(b - a));
+                    maxRel = Math.Max(maxRel, Math.Abs(b - a) / Math.Max(Math.Abs(a), 1e-12));
+                    count++;
+                }
+            parity[name] = new StepParity(maxAbs, maxRel, count);
+        }
+        return new TrainSummary(py, cs, cs.SecondsPerStep / py.SecondsPerStep, TrainSettingOf(o), parity);
+    }
+
+    /// <summary>The shapes the prepared train data has (its manifest.json).</summary>
+    private static TrainSetting? TrainSettingOf(Options o)
+    {
+        var file = Path.Combine(TrainCases.Folder(o.DataDir, o.Smoke), "manifest.json");
+        if (!File.Exists(file)) return null;
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+        var m = doc.RootElement;
+        int Int(string name) => m.GetProperty(name).GetInt32();
+        return new TrainSetting(m.GetProperty("size").GetString() == "smoke", Int("images"), Int("height"), Int("width"), Int("rois_per_image"),
+            Int("foreground_per_image"), Int("train_classes"), Int("test_classes"));
     }
 
     private static void Print(BenchReport r)
@@ -147,7 +196,7 @@ internal static class Orchestrator
         Console.WriteLine("(add_1elem_scoped: C# with a dispose scope per call instead of Dispose(), against the same PyTorch add)");
         if (r.Comparisons.FirstOrDefault(c => c.Name == "region_300") is { } region && r.Comparisons.FirstOrDefault(c => c.Name == "crop_clip_300") is { } crop)
             Console.WriteLine($"region features vs crop-then-CLIP, 300 boxes: {crop.Pytorch / region.Pytorch:F1}x faster in PyTorch, {crop.Csharp / region.Csharp:F1}x in C# (C# regions vs PyTorch crops: {crop.Pytorch / region.Csharp:F1}x)");
-        foreach (var name in r.Comparisons.Select(c => c.Name).Where(n => n.StartsWith("resnet", StringComparison.Ordinal) || n.StartsWith("clip", StringComparison.Ordinal) || n == "detect_image" || n == "pretrain_step"))
+        foreach (var name in r.Comparisons.Select(c => c.Name).Where(n => n.StartsWith("resnet", StringComparison.Ordinal) || n.StartsWith("clip", StringComparison.Ordinal) || n == "detect_image" || n == "pretrain_step" || n == "train_step"))
             Console.WriteLine($"minor page faults per call, {name}: PyTorch {Faults(r.Pytorch, name)}, C# {Faults(r.Csharp, name)} (median, thousands)");
         if (r.Detect is { } d)
         {
@@ -178,6 +227,22 @@ internal static class Orchestrator
                         Console.WriteLine(p.MaxAbsReference >= 1e-6
                             ? $"parity pretrain {loss} (step 1): relative |C# - PyTorch| = {p.MaxAbsDiff / p.MaxAbsReference:G3}"
                             : $"parity pretrain {loss} (step 1): |C# - PyTorch| = {p.MaxAbsDiff:G3} (the loss is 0 up to rounding: every kept region has one target concept)");
+        }
+        if (r.Train is { } tr)
+        {
+            Console.WriteLine();
+            var st = tr.Setting;
+            Console.WriteLine(st is null ? "train, one transfer-learning step:"
+                : $"train, one transfer-learning step (CLIPFastRCNN, RN50, {st.Images} images {st.Height}x{st.Width}, {st.RoisPerImage} RoIs per image ({st.ForegroundPerImage} foreground), {st.TrainClasses} training classes){(st.Smoke ? " [SMOKE: reduced size, not a measurement]" : "")}:");
+            Console.WriteLine($"{"",-10} {"s/step",8} {"CPU s",7} {"peak MB",8}");
+            foreach (var (name, side) in new[] { ("PyTorch", tr.Pytorch), ("C#", tr.Csharp) })
+                Console.WriteLine($"{name,-10} {side.SecondsPerStep,8:F2} {side.CpuSecondsPerStep?.ToString("F2", CultureInfo.InvariantCulture) ?? "?",7} {side.PeakRssMb?.ToString("F0", CultureInfo.InvariantCulture) ?? "?",8}");
+            Console.WriteLine($"{"C#/PyTorch",-10} {tr.Ratio,8:F3} {Ratio(tr.Csharp.CpuSecondsPerStep, tr.Pytorch.CpuSecondsPerStep),7} {Ratio(tr.Csharp.PeakRssMb, tr.Pytorch.PeakRssMb),8}  (target s/step ratio <= 0.9)");
+            foreach (var (name, sides) in new[] { ("PyTorch", r.Pytorch), ("C#", r.Csharp) })
+                if (sides.LastOrDefault(s => s.TrainSteps is not null)?.TrainSteps is { } ts)
+                    Console.WriteLine($"losses per step, {name} (loss_cls / loss_box_reg, RoIs, foreground): {string.Join("; ", ts.Rois.Select((n, i) => FormattableString.Invariant($"{ts.LossCls[i]:F7} / {ts.LossBoxReg[i]:F7}, {n}, {ts.Foreground[i]}")))}");
+            foreach (var (name, p) in tr.StepParity)
+                Console.WriteLine(FormattableString.Invariant($"parity train {name}, every step of every round (C# vs PyTorch): max |difference| {p.MaxAbsDiff:G3}, max relative {p.MaxRelativeDiff:G3} over {p.Steps} steps{(name.StartsWith("loss", StringComparison.Ordinal) && p.MaxRelativeDiff > 1e-4 ? "  > 1e-4" : "")}"));
         }
         if (r.Parity is not null)
             foreach (var (k, p) in r.Parity)

@@ -2,14 +2,16 @@ using System.Globalization;
 using RegionClip.Bench;
 
 // RegionClip.Bench — C# vs PyTorch on the same libtorch, same machine, same thread count.
-//   bench   [--threads N] [--rounds R] [--quick] [--python PATH] [--data DIR] [--out FILE]
+//   bench   [--threads N] [--rounds R] [--quick] [--smoke] [--python PATH] [--data DIR] [--out FILE]
 //           [--quiet-threshold CORES] [--max-wait SECONDS] [--only GROUP[,GROUP…]]
 //           writes the weights and inputs with tools/bench/bench_torch.py, then R rounds of
 //           PyTorch then C#, each side in a fresh process with OMP_NUM_THREADS=N, each started
 //           on a quiet machine; prints the table and writes the JSON report. Groups: ops, resnet,
-//           clip, regions, detect, pretrain (all by default; detect and pretrain always run in processes
-//           of their own, so their peak memory is the detector's or the training step's).
-//   measure --threads N --data DIR [--json FILE] [--quick] [--only GROUP]
+//           clip, regions, detect, pretrain, train (all by default; detect, pretrain and train always run in
+//           processes of their own, so their peak memory is the detector's or the training step's).
+//           --smoke: the train group at a reduced size (224x320, 64 RoIs per image; implies --quick), to
+//           check the harness; not a measurement.
+//   measure --threads N --data DIR [--json FILE] [--quick] [--smoke] [--only GROUP]
 //           the C# side alone, on the weights and inputs the Python script wrote.
 //   concepts [--captions FILE] [--count N] [--threads N] [--rounds R]
 //           captions parsed into concepts per second (regionclip concepts); C# only.
@@ -33,7 +35,7 @@ catch (ArgumentException e)
 
 static int Measure(Options o)
 {
-    var result = CSharpSide.Run(o.Threads, o.DataDir, o.Quick, o.Only);
+    var result = CSharpSide.Run(o.Threads, o.DataDir, o.Quick, o.Only, o.Smoke);
     if (o.JsonPath is null) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, Json.Options));
     else Json.Write(o.JsonPath, result);
     return 0;
@@ -41,8 +43,8 @@ static int Measure(Options o)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RegionClip.Bench bench [--threads N] [--rounds R] [--quick] [--python PATH] [--data DIR] [--out FILE] [--quiet-threshold CORES] [--max-wait SECONDS] [--only GROUP[,GROUP…]]");
-    Console.Error.WriteLine("       RegionClip.Bench measure --threads N --data DIR [--json FILE] [--quick] [--only GROUP]");
+    Console.Error.WriteLine("usage: RegionClip.Bench bench [--threads N] [--rounds R] [--quick] [--smoke] [--python PATH] [--data DIR] [--out FILE] [--quiet-threshold CORES] [--max-wait SECONDS] [--only GROUP[,GROUP…]]");
+    Console.Error.WriteLine("       RegionClip.Bench measure --threads N --data DIR [--json FILE] [--quick] [--smoke] [--only GROUP]");
     Console.Error.WriteLine("       RegionClip.Bench concepts [--captions FILE] [--count N] [--threads N] [--rounds R]");
     Console.Error.WriteLine($"       groups: {string.Join(", ", Options.AllGroups)}");
     return 2;
@@ -50,7 +52,7 @@ static int Usage()
 
 internal sealed record Options(
     string Verb, int Threads, int Rounds, bool Quick, string Python, string DataDir, string? JsonPath, string OutPath,
-    double QuietThreshold, double MaxWaitSeconds, string? Only = null)
+    double QuietThreshold, double MaxWaitSeconds, string? Only = null, bool Smoke = false)
 {
     public static Options Parse(string[] args)
     {
@@ -68,6 +70,7 @@ internal sealed record Options(
                 case "--threads": o = o with { Threads = Int() }; break;
                 case "--rounds": o = o with { Rounds = Int() }; roundsGiven = true; break;
                 case "--quick": o = o with { Quick = true }; break;
+                case "--smoke": o = o with { Smoke = true, Quick = true }; break;
                 case "--python": o = o with { Python = Next() }; break;
                 case "--data": o = o with { DataDir = Path.GetFullPath(Next()) }; break;
                 case "--json": o = o with { JsonPath = Path.GetFullPath(Next()) }; break;
@@ -85,16 +88,16 @@ internal sealed record Options(
         return o;
     }
 
-    public static readonly string[] AllGroups = ["ops", "resnet", "clip", "regions", "detect", "pretrain"];
+    public static readonly string[] AllGroups = ["ops", "resnet", "clip", "regions", "detect", "pretrain", "train"];
 
     /// <summary>Groups that always run in processes of their own, so that their peak memory is theirs.</summary>
-    public static readonly string[] StandaloneGroups = ["detect", "pretrain"];
+    public static readonly string[] StandaloneGroups = ["detect", "pretrain", "train"];
 
     /// <summary>The groups an --only value names (null: all).</summary>
     public static string[]? Groups(string? only) =>
         only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>The group lists of each side's processes: detect and pretrain (when wanted) each run in a process of their own.</summary>
+    /// <summary>The group lists of each side's processes: detect, pretrain and train (when wanted) each run in a process of their own.</summary>
     public string[] ProcessGroups()
     {
         var wanted = Groups(Only) ?? AllGroups;

@@ -27,15 +27,33 @@ internal sealed record SideResult(string Side, string TorchVersion, int Threads,
 
     /// <summary>The pretrain group's losses and kept regions of every step, the warm-up step (step 1) first.</summary>
     public PretrainSteps? PretrainSteps { get; init; }
+
+    /// <summary>The train group's losses, RoIs and foreground RoIs of every step, the warm-up step (step 1) first.</summary>
+    public TrainSteps? TrainSteps { get; init; }
 }
 
 /// <summary>Per step of one pretrain process (warm-up first): the three losses and the regions the teacher kept.</summary>
 internal sealed record PretrainSteps(double[] LossImgTxtLevel, double[] LossRegionDistill, double[] LossConceptContrastive, long[] KeptRegions);
 
-/// <summary>The pretrain group per side: median seconds and CPU seconds per timed step, peak resident memory of its processes.</summary>
-internal sealed record PretrainSide(double SecondsPerStep, double? CpuSecondsPerStep, double? PeakRssMb);
+/// <summary>The pretrain or train group per side: median seconds and CPU seconds per timed step, peak resident memory of its processes.</summary>
+internal sealed record StepSide(double SecondsPerStep, double? CpuSecondsPerStep, double? PeakRssMb);
 
-internal sealed record PretrainSummary(PretrainSide Pytorch, PretrainSide Csharp);
+internal sealed record PretrainSummary(StepSide Pytorch, StepSide Csharp);
+
+/// <summary>Per step of one train process (warm-up first): the two losses, the sampled RoIs and how many were foreground.</summary>
+internal sealed record TrainSteps(double[] LossCls, double[] LossBoxReg, long[] Rois, long[] Foreground);
+
+/// <summary>The train group's shapes, as the prepared data has them (smoke: the reduced size of --smoke, no measurement).</summary>
+internal sealed record TrainSetting(bool Smoke, int Images, int Height, int Width, int RoisPerImage, int ForegroundPerImage, int TrainClasses, int TestClasses);
+
+/// <summary>
+/// One value of every step compared between the C# and the PyTorch process of the same round (both start from the same
+/// weights and train on the same batch): the largest |C# − PyTorch|, the largest relative difference, and over how many steps.
+/// </summary>
+internal sealed record StepParity(double MaxAbsDiff, double MaxRelativeDiff, int Steps);
+
+/// <summary>The train group: both sides' step times and memory, ratio C#/PyTorch of s/step, the setting and the parity of every step.</summary>
+internal sealed record TrainSummary(StepSide Pytorch, StepSide Csharp, double Ratio, TrainSetting? Setting, Dictionary<string, StepParity> StepParity);
 
 internal sealed record Parity(double MaxAbsDiff, double MaxAbsReference);
 
@@ -70,6 +88,7 @@ internal sealed record BenchReport(
     Dictionary<string, Parity>? Parity,
     DetectSummary? Detect,
     PretrainSummary? Pretrain,
+    TrainSummary? Train,
     List<RunInfo> Runs,
     List<SideResult> Pytorch,
     List<SideResult> Csharp);

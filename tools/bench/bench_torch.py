@@ -31,6 +31,13 @@ them one for one, with the same repetitions and warm-up:
                  2 images of 800x1216, 100 regions + 1 global box per image, 4764 concepts, one caption per
                  image; the three losses, backward, per-tensor clipping to 5.0, SGD (s per step, median of the
                  timed steps after one warm-up step; each step trains on from the previous one)
+  train_step     one RegionCLIP transfer-learning step (CLIPFastRCNN + CLIPRes5ROIHeads + FastRCNNOutputLayers in
+                 training, tools/fixtures/train_reference.py; COCO preset): the batch as the DatasetMapper and
+                 label_and_sample_proposals make it (2 PNGs of 800x1216 decoded and normalised, the base boxes,
+                 512 RoIs per image from a proposals file with the ground truth appended), the RN50 visual tower
+                 with FrozenBatchNorm (FREEZE_AT 2), RoIAlignV2 14x14, res5 + attnpool, the box predictor over 48
+                 training classes, focal-scaled CE (gamma 0.5, background weight 0.2) + L1 box loss, backward,
+                 SGD (lr 0.002, momentum 0.9, weight decay 1e-4, no clipping) (s per step, as pretrain_step)
 The CLIP model is tools/fixtures/clip_reference.py (OpenAI's architecture and key names) with
 RN50's shapes and seeded random weights, written to clip_rn50.pt with clip_io.pt (inputs and
 reference embeddings). The detect group adds detect_rpn.pth (rpn_reference.py's R50-FPN with
@@ -39,7 +46,16 @@ detect_io.pt (image, concepts, the reference's proposals and detections at the b
 The pretrain group adds pretrain_student.pt (a second seeded RN50 CLIP, visual.* keys only; the teacher
 and the text tower are clip_rn50.pt) and pretrain_io.pt (images, rois, global boxes, tokens, concepts and
 the reference's step-1 losses at the bench's thread count).
-Groups: ops, resnet, clip, regions, detect, pretrain (--only takes a comma-separated list). The peak
+The train group writes train/ (train_smoke/ with --smoke): init.pt (clip_rn50.pt's visual.* keys: the text
+tower is not needed, the class embeddings are files), img0.png and img1.png (smooth synthetic 1216x800 RGB),
+instances.json (COCO's 65 open-vocabulary categories with their real, non-contiguous ids; 6 base boxes and
+1 novel box per image; split coco-ovd leaves 48 training classes), proposals.json (512 - 6 boxes per image in
+original pixels: with the 6 ground-truth boxes appended, 512 RoIs of which 102 foreground, so nothing is
+subsampled and both sides train on the same RoIs), train_concepts.pth [48, 1024], test_concepts.pth [65, 1024],
+bbox_pred.pth (the official N(0, 0.001^2) start) and manifest.json (settings and the reference's step-1 losses
+at the bench's thread count). --smoke makes the same at 224x320 with 64 RoIs per image (3 base boxes, 15
+foreground) to check the harness quickly; its timings are no measurement.
+Groups: ops, resnet, clip, regions, detect, pretrain, train (--only takes a comma-separated list). The peak
 resident memory of the process (ru_maxrss) is reported as peak_rss_mb.
 """
 import argparse
@@ -49,6 +65,7 @@ import resource
 import statistics
 import sys
 import time
+from collections import OrderedDict
 
 
 def parse_args():
@@ -58,7 +75,9 @@ def parse_args():
     p.add_argument("--json", default=None, help="write results here (default: print them)")
     p.add_argument("--prepare-only", action="store_true", help="(re)write weights, inputs and outputs; time nothing")
     p.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
-    p.add_argument("--only", default=None, help="groups of cases, comma-separated: ops, resnet, clip, regions, detect, pretrain")
+    p.add_argument("--only", default=None, help="groups of cases, comma-separated: ops, resnet, clip, regions, detect, pretrain, train")
+    p.add_argument("--smoke", action="store_true",
+                   help="the train group at a reduced size (224x320, 64 RoIs per image): a harness check")
     return p.parse_args()
 
 
@@ -71,13 +90,16 @@ import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
 
 SIZES = {"224": (224, 224), "800": (800, 1216)}
-GROUPS = ("ops", "resnet", "clip", "regions", "detect", "pretrain")
+GROUPS = ("ops", "resnet", "clip", "regions", "detect", "pretrain", "train")
 BASE_GROUPS = ("ops", "resnet", "clip", "regions")  # the groups whose data prepare_base() writes
 BASE_FILES = ("resnet50.pt", "inputs.pt", "outputs.pt", "clip_rn50.pt", "clip_io.pt", "regions_io.pt")
 DETECT_FILES = ("clip_rn50.pt", "detect_rpn.pth", "detect_io.pt")
 PRETRAIN_FILES = ("clip_rn50.pt", "pretrain_student.pt", "pretrain_io.pt")
+TRAIN_FILES = ("init.pt", "img0.png", "img1.png", "instances.json", "proposals.json", "train_concepts.pth",
+               "test_concepts.pth", "bbox_pred.pth", "manifest.json")  # in train_folder()
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
+sys.path.insert(0, os.path.join(HERE, "eval"))  # make_data.COCO80: COCO's category ids and names
 sys.path.insert(0, HERE)
 
 
@@ -101,6 +123,8 @@ def needed_files():
         files.update(DETECT_FILES)
     if wanted("pretrain"):
         files.update(PRETRAIN_FILES)
+    if wanted("train"):
+        files.update(os.path.join(os.path.basename(train_folder()), f) for f in TRAIN_FILES)
     return sorted(files)
 
 
@@ -109,16 +133,18 @@ def path(name):
 
 
 def prepare():
-    """The data of the wanted groups; detect and pretrain reuse clip_rn50.pt when it exists (seeded: the same weights)."""
+    """The data of the wanted groups; detect, pretrain and train reuse clip_rn50.pt when it exists (seeded: the same weights)."""
     os.makedirs(args.data, exist_ok=True)
     if any(wanted(g) for g in BASE_GROUPS):
         prepare_base()
-    if (wanted("detect") or wanted("pretrain")) and not os.path.exists(path("clip_rn50.pt")):
+    if (wanted("detect") or wanted("pretrain") or wanted("train")) and not os.path.exists(path("clip_rn50.pt")):
         prepare_clip()
     if wanted("detect"):
         prepare_detect()
     if wanted("pretrain"):
         prepare_pretrain()
+    if wanted("train"):
+        prepare_train()
     print(f"wrote {', '.join(path(f) for f in needed_files())}", file=sys.stderr)
 
 
@@ -435,6 +461,260 @@ def pretrain_cases(quick):
     return [c], parity, {k: [s[k] for s in steps] for k in PRETRAIN_LOSSES + ("kept_regions",)}
 
 
+# ---- train: one transfer-learning step (CLIPFastRCNN + CLIPRes5ROIHeads + FastRCNNOutputLayers) ----------
+
+# The official COCO open-vocabulary transfer config (CLIP_fast_rcnn_R_50_C4_ovd.yaml) at a constant learning rate.
+TRAIN = dict(images=2, max_size=1333, freeze_at=2, pooler=14, temperature=0.01, focal_gamma=0.5,
+             bg_weight=0.2, iou_threshold=0.5, positive_fraction=0.25, lr=0.002, momentum=0.9, weight_decay=1e-4,
+             train_classes=48, test_classes=65, embed_dim=1024)
+# (height, width, RoIs per image, base boxes per image, foreground proposals per base box)
+TRAIN_SIZES = {"full": (800, 1216, 512, 6, 16), "smoke": (224, 320, 64, 3, 4)}
+TRAIN_LOSSES = ("loss_cls", "loss_box_reg")
+
+
+def train_size():
+    return "smoke" if args.smoke else "full"
+
+
+def train_folder():
+    return path("train_smoke" if args.smoke else "train")
+
+
+def coco_ovd_categories():
+    """COCO's 48 base + 17 novel categories (OVR-CNN's split, as OpenVocabularySplit.CocoOvd names them) with their
+    real COCO ids (non-contiguous), ascending."""
+    from make_data import COCO80
+    base = ["person", "bicycle", "car", "motorcycle", "train", "truck", "boat", "bench", "bird", "horse", "sheep", "bear",
+            "zebra", "giraffe", "backpack", "handbag", "suitcase", "frisbee", "skis", "kite", "surfboard", "bottle", "fork",
+            "spoon", "bowl", "banana", "apple", "sandwich", "orange", "broccoli", "carrot", "pizza", "donut", "chair", "bed",
+            "toilet", "tv", "laptop", "mouse", "remote", "microwave", "oven", "toaster", "refrigerator", "book", "clock",
+            "vase", "toothbrush"]
+    novel = ["airplane", "bus", "cat", "dog", "cow", "elephant", "umbrella", "tie", "snowboard", "skateboard", "cup", "knife",
+             "cake", "couch", "keyboard", "sink", "scissors"]
+    ids = {n: i for i, n in COCO80}
+    assert len(base) == TRAIN["train_classes"] and len(base) + len(novel) == TRAIN["test_classes"]
+    return sorted((ids[n], n) for n in base + novel), {ids[n] for n in base}
+
+
+def train_boxes(width, height, rois, gt_count, fg_per_gt, g):
+    """One image's annotations and proposals (0.25-px grid, inside the image): gt_count base boxes and one novel
+    box (15-40 % of each side, pairwise IoU < 0.2), then rois - gt_count proposals: fg_per_gt boxes around each base
+    box (IoU 0.55-0.95 with it, and its best match by more than 1e-3), two near misses per base box (IoU 0.3-0.45),
+    the rest random (4-60 % of each side; best IoU with a base box < 0.45). With the base boxes appended there are
+    exactly `rois` RoIs, gt_count * (fg_per_gt + 1) of them foreground, and no IoU within 0.05 of the threshold."""
+    from train_reference import pairwise_iou
+
+    def rnd():
+        return float(torch.rand(1, generator=g, dtype=torch.float64))
+
+    def snap(box):
+        box = [round(v * 4) / 4 for v in box]
+        box = [max(0.0, box[0]), max(0.0, box[1]), min(width - 0.25, box[2]), min(height - 0.25, box[3])]
+        return box if box[2] - box[0] >= 4 and box[3] - box[1] >= 4 else None
+
+    def iou(a, bs):
+        return pairwise_iou(torch.tensor([a], dtype=torch.float64), torch.tensor(bs, dtype=torch.float64))[0]
+
+    objects = []
+    while len(objects) < gt_count + 1:
+        bw, bh = width * (0.15 + 0.25 * rnd()), height * (0.15 + 0.25 * rnd())
+        x1, y1 = (width - bw) * rnd(), (height - bh) * rnd()
+        box = snap([x1, y1, x1 + bw, y1 + bh])
+        if box is not None and (not objects or float(iou(box, objects).max()) < 0.2):
+            objects.append(box)
+    base, novel = objects[:gt_count], objects[gt_count]
+
+    def around(gt, lo, hi, foreground):
+        w, h = gt[2] - gt[0], gt[3] - gt[1]
+        for _ in range(10000):
+            cx = (gt[0] + gt[2]) / 2 + (rnd() - 0.5) * 0.4 * w
+            cy = (gt[1] + gt[3]) / 2 + (rnd() - 0.5) * 0.4 * h
+            bw, bh = w * (0.6 + 0.8 * rnd()), h * (0.6 + 0.8 * rnd())
+            box = snap([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2])
+            if box is None:
+                continue
+            q = iou(box, base).sort(descending=True).values
+            own = float(iou(box, [gt])[0])
+            if not lo <= own <= hi:
+                continue
+            if foreground and float(q[0]) == own and (len(q) == 1 or float(q[0] - q[1]) > 1e-3):
+                return box
+            if not foreground and float(q[0]) < 0.45:
+                return box
+        raise AssertionError("no proposal in the IoU range")
+
+    proposals = []
+    for gt in base:
+        proposals += [around(gt, 0.55, 0.95, True) for _ in range(fg_per_gt)]
+        proposals += [around(gt, 0.3, 0.45, False) for _ in range(2)]
+    while len(proposals) < rois - gt_count:
+        bw, bh = width * (0.04 + 0.56 * rnd()), height * (0.04 + 0.56 * rnd())
+        x1, y1 = (width - bw) * rnd(), (height - bh) * rnd()
+        box = snap([x1, y1, x1 + bw, y1 + bh])
+        if box is not None and float(iou(box, base).max()) < 0.45:
+            proposals.append(box)
+    perm = torch.randperm(len(proposals), generator=g).tolist()  # matched and unmatched boxes mixed
+    proposals = [proposals[i] for i in perm]
+    scores = [round(float(3 * torch.randn(1, generator=g)), 4) for _ in proposals]
+    return base, novel, proposals, scores
+
+
+def prepare_train():
+    """Writes train_folder(): the init (clip_rn50.pt's visual tower), two images, their annotations and proposals,
+    the class embeddings, bbox_pred's start and the manifest with the reference's step-1 losses."""
+    from PIL import Image
+    from gen_pretrain import make_image
+    folder = train_folder()
+    os.makedirs(folder, exist_ok=True)
+    height, width, rois, gt_count, fg_per_gt = TRAIN_SIZES[train_size()]
+    clip = torch.load(path("clip_rn50.pt"))
+    torch.save(OrderedDict((k, v) for k, v in clip.items() if k.startswith("visual.")), os.path.join(folder, "init.pt"))
+    del clip
+    categories, base_ids = coco_ovd_categories()
+    base_list = [(i, n) for i, n in categories if i in base_ids]
+    novel_list = [(i, n) for i, n in categories if i not in base_ids]
+    g = torch.Generator().manual_seed(9)
+    images, annotations, proposals = [], [], OrderedDict()
+    for k in range(TRAIN["images"]):
+        name = f"img{k}.png"
+        Image.fromarray(make_image(width, height, g).numpy(), "RGB").save(os.path.join(folder, name))
+        images.append(OrderedDict(id=k + 1, file_name=name, width=width, height=height))
+        base, novel, boxes, scores = train_boxes(width, height, rois, gt_count, fg_per_gt, g)
+        picks = torch.randperm(len(base_list), generator=g)[:gt_count].tolist()
+        labelled = [(base_list[p][0], b) for p, b in zip(picks, base)]
+        labelled.append((novel_list[int(torch.randint(len(novel_list), (1,), generator=g))][0], novel))
+        for cid, (x1, y1, x2, y2) in labelled:
+            annotations.append(OrderedDict(id=len(annotations) + 1, image_id=k + 1, category_id=cid,
+                                           bbox=[x1, y1, x2 - x1, y2 - y1], area=(x2 - x1) * (y2 - y1), iscrowd=0))
+        proposals[name] = OrderedDict(boxes=boxes, scores=scores)
+    with open(os.path.join(folder, "instances.json"), "w") as f:
+        json.dump(OrderedDict(images=images, annotations=annotations,
+                              categories=[OrderedDict(id=i, name=n) for i, n in categories]), f)
+    with open(os.path.join(folder, "proposals.json"), "w") as f:
+        json.dump(proposals, f)
+    ge = torch.Generator().manual_seed(10)
+    test = torch.randn(TRAIN["test_classes"], TRAIN["embed_dim"], generator=ge)  # unnormalised, as text embeddings
+    train = test[[j for j, (i, _) in enumerate(categories) if i in base_ids]].clone()
+    torch.save(train, os.path.join(folder, "train_concepts.pth"))
+    torch.save(test, os.path.join(folder, "test_concepts.pth"))
+    gb = torch.Generator().manual_seed(11)
+    torch.save(OrderedDict(weight=torch.empty(4, TRAIN["embed_dim"]).normal_(0, 0.001, generator=gb), bias=torch.zeros(4)),
+               os.path.join(folder, "bbox_pred.pth"))
+    manifest = OrderedDict(size=train_size(), height=height, width=width, min_size=min(height, width),
+                           rois_per_image=rois, base_boxes_per_image=gt_count,
+                           foreground_per_image=gt_count * (fg_per_gt + 1), split="coco-ovd", **TRAIN)
+    write_manifest(folder, manifest)
+    run = TrainStep()
+    first = run.step()
+    expected = TRAIN["images"] * gt_count * (fg_per_gt + 1)
+    assert first["rois"] == TRAIN["images"] * rois and first["foreground"] == expected, first
+    manifest["reference"] = first
+    write_manifest(folder, manifest)
+    print(f"train reference, step 1: loss_cls {first['loss_cls']:.6f}, loss_box_reg {first['loss_box_reg']:.6f}; "
+          f"{first['rois']} RoIs, {first['foreground']} foreground; target p {first['p_t_min']:.3g}..{first['p_t_max']:.3g}",
+          file=sys.stderr)
+
+
+def write_manifest(folder, manifest):
+    with open(os.path.join(folder, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+
+
+class TrainStep:
+    """RegionCLIP's transfer-learning step (tools/fixtures/train_reference.py, as gen_train.py drives it) on the bench's
+    data: the RN50 visual tower of init.pt with detectron2's FrozenBatchNorm2d, FREEZE_AT 2, the box predictor with the
+    frozen class embeddings and bbox_pred.pth, torch.optim.SGD over layer2..attnpool and bbox_pred. A step builds its
+    batch as detectron2's DatasetMapper and label_and_sample_proposals do (decode, resize, normalise, pad; ground truth
+    of the 48 training classes; proposals scaled, the ground truth appended, labelled; every RoI kept, foreground
+    first), then forward, losses, backward and the SGD step, as `regionclip train`'s DetectorTrainer.Step does."""
+
+    def __init__(self):
+        import pretrain_reference as P
+        import train_reference as T
+        self.P, self.T = P, T
+        folder = train_folder()
+        self.folder = folder
+        with open(os.path.join(folder, "manifest.json")) as f:
+            self.manifest = json.load(f)
+        self.visual = rn50_visual()
+        state = torch.load(os.path.join(folder, "init.pt"))
+        self.visual.load_state_dict({k[len("visual."):]: v for k, v in state.items()})
+        P.freeze_bn(self.visual.eval())
+        named = P.trainable_parameters(self.visual, TRAIN["freeze_at"])
+        bbox = torch.load(os.path.join(folder, "bbox_pred.pth"))
+        self.predictor = T.BoxPredictor(torch.load(os.path.join(folder, "train_concepts.pth")),
+                                        torch.load(os.path.join(folder, "test_concepts.pth")),
+                                        bbox["weight"], bbox["bias"], TRAIN["temperature"])
+        self.params = [p for _, p in named] + [self.predictor.bbox_pred.weight, self.predictor.bbox_pred.bias]
+        self.optimizer = torch.optim.SGD(self.params, lr=TRAIN["lr"], momentum=TRAIN["momentum"],
+                                         weight_decay=TRAIN["weight_decay"])
+        with open(os.path.join(folder, "instances.json")) as f:
+            inst = json.load(f)
+        _, base_ids = coco_ovd_categories()
+        self.train_index = {cid: k for k, cid in enumerate(sorted(base_ids))}
+        self.images = inst["images"]
+        self.annotations = {im["id"]: [a for a in inst["annotations"] if a["image_id"] == im["id"]] for im in self.images}
+        with open(os.path.join(folder, "proposals.json")) as f:
+            self.proposals = json.load(f)
+
+    def batch(self):
+        """The DatasetMapper and ROIHeads.label_and_sample_proposals for both images -> (images, rois, labels, targets)."""
+        T, P, k = self.T, self.P, len(self.train_index)
+        xs, boxes, labels, targets = [], [], [], []
+        for im in self.images:
+            x, orig, new = T.load_image(os.path.join(self.folder, im["file_name"]), self.manifest["min_size"],
+                                         self.manifest["max_size"])
+            annos = [a for a in self.annotations[im["id"]] if a["category_id"] in self.train_index]
+            gt, kept = T.gt_boxes(annos, orig, new)
+            gt_classes = torch.tensor([self.train_index[a["category_id"]] for a in kept], dtype=torch.int64)
+            props = T.scale_proposals(self.proposals[im["file_name"]]["boxes"], orig, new)
+            lab = T.label_proposals(props, gt, gt_classes, k, TRAIN["iou_threshold"])
+            assert lab["num_fg"] <= int(self.manifest["rois_per_image"] * TRAIN["positive_fraction"])
+            assert len(lab["labels"]) <= self.manifest["rois_per_image"], "more RoIs than the sampler keeps"
+            xs.append(x)
+            boxes.append(lab["boxes"])
+            labels.append(lab["labels"])
+            targets.append(T.regression_targets(lab["boxes"], lab["matched"], lab["labels"], k))
+        return P.pad_batch(xs), P.with_batch_index(boxes), torch.cat(labels), torch.cat(targets)
+
+    def step(self):
+        """Batch, zero_grad, forward, loss_cls + loss_box_reg, backward, SGD step -> the step's values."""
+        k = len(self.train_index)
+        images, rois, labels, targets = self.batch()
+        self.optimizer.zero_grad()
+        x = self.T.region_features(self.visual, images, rois, TRAIN["pooler"])
+        logits, deltas = self.predictor(x)
+        loss_cls, p_t = self.T.focal_scaled_loss(logits, labels, k, TRAIN["focal_gamma"], TRAIN["bg_weight"])
+        loss_box = self.T.box_reg_loss(deltas, targets, labels, k)
+        (loss_cls + loss_box).backward()  # detectron2's SimpleTrainer: the sum of the loss dict
+        self.optimizer.step()
+        return {"loss_cls": float(loss_cls.item()), "loss_box_reg": float(loss_box.item()), "rois": int(labels.numel()),
+                "foreground": int((labels != k).sum()), "p_t_min": float(p_t.min()), "p_t_max": float(p_t.max())}
+
+
+def train_cases(quick):
+    """train_step (s per step: one warm-up step, then 1 or 3 timed steps, each from the state the previous left),
+    the parity of step 1 against the prepared reference, and every step's losses."""
+    run = TrainStep()
+    reference = run.manifest["reference"]
+    steps = [run.step()]  # step 1: the warm-up, and the parity check
+    seconds, faults, cpu = [], [], []
+    for _ in range(1 if quick else 3):
+        f0, c0 = minor_faults(), time.process_time()
+        t0 = time.perf_counter()
+        steps.append(run.step())  # everything the step made is freed before the clock stops, as in C#
+        seconds.append(time.perf_counter() - t0)
+        cpu.append((time.process_time() - c0) * 1e3)
+        faults.append(minor_faults() - f0)
+    first = steps[0]
+    parity = {f"train_{k}": {"max_abs_diff": abs(first[k] - reference[k]), "max_abs_reference": abs(reference[k])}
+              for k in TRAIN_LOSSES + ("rois", "foreground")}
+    c = case("train_step", "s", seconds, faults)
+    c["cpu_ms"] = cpu
+    return [c], parity, {k: [s[k] for s in steps] for k in TRAIN_LOSSES + ("rois", "foreground")}
+
+
 def crop_then_clip(clip, image, boxes):
     crops = []
     for x1, y1, x2, y2 in boxes.round().long().tolist():
@@ -567,11 +847,15 @@ def main():
         if wanted("detect"):
             detect, detect_parity_result = detect_cases(args.quick)
             cases.extend(detect)
-    pretrain_steps = None
+    pretrain_steps = train_steps = None
     if wanted("pretrain"):  # training: outside inference mode
         pretrain, pretrain_parity, pretrain_steps = pretrain_cases(args.quick)
         cases.extend(pretrain)
         parity.update(pretrain_parity)
+    if wanted("train"):
+        train, train_parity, train_steps = train_cases(args.quick)
+        cases.extend(train)
+        parity.update(train_parity)
 
     result = {
         "side": "pytorch",
@@ -588,6 +872,8 @@ def main():
         result["detect_parity"] = detect_parity_result
     if pretrain_steps is not None:
         result["pretrain_steps"] = pretrain_steps  # the losses and kept regions of every step, warm-up first
+    if train_steps is not None:
+        result["train_steps"] = train_steps  # the losses, RoIs and foreground RoIs of every step, warm-up first
     text = json.dumps(result, indent=2)
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
