@@ -11,7 +11,9 @@ using F = RegionClip.Torch.nn.functional;
 namespace RegionClip.Training.Transfer;
 
 /// <summary>What an evaluation of a trained detector on held-out images measured: the open-vocabulary split's metrics and the standard ones.</summary>
-public sealed record DetectorEvaluationResult(int Images, int Detections, IReadOnlyDictionary<string, double> Split, IReadOnlyDictionary<string, double> Standard, double Seconds)
+/// <param name="SkippedImages">Test images that could not be read (named through the warning callback); they count as images without detections.</param>
+public sealed record DetectorEvaluationResult(int Images, int Detections, IReadOnlyDictionary<string, double> Split, IReadOnlyDictionary<string, double> Standard, double Seconds,
+    int SkippedImages = 0)
 {
     /// <summary>COCO: AP50_novel / AP50_base / AP50_all; LVIS: AP_novel / AP_base / AP_all.</summary>
     public double Novel => Pick("novel");
@@ -33,17 +35,29 @@ public static class DetectorEvaluation
     public static DetectorEvaluationResult Run(OpenVocabularyDetector detector, CocoDataset gt, string imageRoot, OpenVocabularySplit split,
         IReadOnlyList<long> testCategoryIds, DetectionResize resize, ProposalNetwork? rpn, ProposalOptions? proposalOptions,
         IReadOnlyList<ImageProposals>? fileProposals, DetectionOptions options, double temperature, int maxImages = 0,
-        IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default)
+        IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
     {
         ArgumentNullException.ThrowIfNull(detector);
         var clock = Stopwatch.StartNew();
         var images = maxImages > 0 ? gt.Images.Take(maxImages).ToList() : gt.Images.ToList();
         var detections = new List<CocoDetection>();
+        int skipped = 0;
         for (int i = 0; i < images.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            using var image = DetectionImage.Load(gt.ImageFile(images[i], imageRoot), resize);
+            DetectionImage image;
+            try
+            {
+                image = DetectionImage.Load(gt.ImageFile(images[i], imageRoot), resize);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                skipped++;
+                warn?.Invoke($"evaluation skips '{gt.ImageFile(images[i], imageRoot)}': {e.Message}");
+                continue;
+            }
+            using var _ = image;
             RegionClipModel.EnsureFits(image);
             Tensor boxes;
             Tensor? objectness = null;
@@ -73,7 +87,7 @@ public static class DetectorEvaluation
         var evaluation = subset.IsLvis ? LvisEvaluator.Evaluate(subset, detections) : CocoEvaluator.Evaluate(subset, detections);
         var splitMetrics = SplitMetrics.Compute(evaluation, split).ToDictionary(kv => kv.Key, kv => kv.Value);
         var standard = (subset.IsLvis ? LvisEvaluator.StatNames : CocoEvaluator.StatNames).ToDictionary(n => n, n => evaluation[n]);
-        return new DetectorEvaluationResult(images.Count, detections.Count, splitMetrics, standard, clock.Elapsed.TotalSeconds);
+        return new DetectorEvaluationResult(images.Count, detections.Count, splitMetrics, standard, clock.Elapsed.TotalSeconds, skipped);
     }
 
     /// <summary>One image's detections in its resized pixels: the test-class probabilities, decoded boxes, post-processing.</summary>

@@ -45,6 +45,8 @@ public sealed class DetectorTrainer : IDisposable
 
     private sealed record TestSet(CocoDataset Gt, string Images, OpenVocabularySplit Split, IReadOnlyList<long> CategoryIds);
 
+    private Action<string>? _warn;
+
     private DetectorTrainer(DetectorTrainOptions options, OpenVocabularyDetector detector, IReadOnlyList<(string Name, Tensor Parameter)> trainable,
         SGD optimizer, DetectionTrainingSet data, DetectorBatchBuilder batches, ProposalNetwork? rpn, ProposalsFile? proposals, TestSet? test, TrainingState state)
     {
@@ -119,7 +121,7 @@ public sealed class DetectorTrainer : IDisposable
                 throw new InvalidDataException($"'{checkpointPath}' was trained on {state.Images} images but '{data.Source}' has {data.Count}: resume needs the same data (or start afresh without --resume)");
             checkpoint?.Restore(detector.Weights, optimizer);
             var batches = new DetectorBatchBuilder(data, resolved, rpn, proposals?.Assign([.. data.Entries.Select(e => e.FileName)]), warn);
-            return new DetectorTrainer(resolved, detector, trainable, optimizer, data, batches, rpn, proposals, test, state);
+            return new DetectorTrainer(resolved, detector, trainable, optimizer, data, batches, rpn, proposals, test, state) { _warn = warn };
         }
         catch
         {
@@ -314,7 +316,7 @@ public sealed class DetectorTrainer : IDisposable
         };
         var fileProposals = _proposals?.Assign([.. test.Gt.Images.Select(i => i.FileName ?? i.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         return DetectorEvaluation.Run(Detector, test.Gt, test.Images, test.Split, test.CategoryIds, new DetectionResize(Options.Input.TestMinSize, Options.Input.MaxSize),
-            _rpn, new ProposalOptions(Options.Regions.RpnNms, null, Options.Regions.RpnTopK), fileProposals, options, Options.Loss.Temperature, e.MaxImages, progress, cancel);
+            _rpn, new ProposalOptions(Options.Regions.RpnNms, null, Options.Regions.RpnTopK), fileProposals, options, Options.Loss.Temperature, e.MaxImages, progress, cancel, _warn);
     }
 
     /// <summary>Writes the resumable checkpoint of <paramref name="state"/> (atomically).</summary>
