@@ -52,10 +52,10 @@ public sealed partial record DetectorTrainOptions
     /// <summary>Continue from OUT/train_checkpoint.pth when it exists (with the checkpoint's options).</summary>
     [JsonIgnore] public bool Resume { get; init; }
 
-    /// <summary>The official LVIS v1 preset: weighted cross-entropy (background 0.8), repeat-factor sampling, 300 detections, RPN fusion.</summary>
+    /// <summary>The official LVIS v1 preset: rare categories held out, weighted cross-entropy (background 0.8), repeat-factor sampling, 300 detections, RPN fusion.</summary>
     public static DetectorTrainOptions Lvis { get; } = new()
     {
-        Data = new DetectorDataOptions { RepeatThreshold = 0.001, MaxBoxesPerImage = 500 },
+        Data = new DetectorDataOptions { Split = "lvis-rare", RepeatThreshold = 0.001, MaxBoxesPerImage = 500 },
         Loss = new DetectorLossOptions { Classification = ClassificationLoss.Weighted, FocalGamma = 0, BackgroundWeight = 0.8 },
         Solver = new DetectorSolverOptions { MaxSteps = 180000, Steps = [120000, 160000] },
         Evaluation = new DetectorEvaluationOptions { ScoreThreshold = 0.02, MaxDetections = 300, RpnFusion = true },
