@@ -50,7 +50,11 @@ internal static class EvaluateZeroShotCommand
             {
                 ["AP50_novel"] = s.Ap50Novel, ["AP50_base"] = s.Ap50Base, ["AP50_all"] = s.Ap50All, ["AP"] = s.Ap, ["AP50"] = s.Ap50, ["detections"] = s.Detections,
             };
-            static object Top1(Top1Accuracy a) => new { novel = a.Novel, @base = a.Base, all = a.All, boxes = a.Boxes };
+            static object Top1(Top1Accuracy a) => new
+            {
+                novel = a.Novel, @base = a.Base, all = a.All, boxes = a.Boxes,
+                perCategory = a.PerCategory.Select(c => new { name = c.Name, novel = c.Novel, boxes = c.Boxes, correct = c.Correct, top1 = c.Top1, commonMistake = c.CommonMistake }),
+            };
             CliOutput.WriteJson(new
             {
                 model = modelPath, world = worldDir, images = result.Images, gtBoxes = result.GtBoxes,

@@ -49,8 +49,9 @@ internal static class DemoEvaluation
         var detector = new ZeroShotDetector(model, concepts, gtOptions);
         var rpnDetector = new ZeroShotDetector(model, concepts, rpnOptions) { Proposer = rpn, ProposalOptions = ProposalOptions.ZeroShot(rpn.Kind) };
 
-        var regionHits = new List<(bool, bool)>();
-        var cropHits = new List<(bool, bool)>();
+        var regionHits = new List<BoxPrediction>();
+        var cropHits = new List<BoxPrediction>();
+        var names = gt.Categories.ToDictionary(c => c.Id, c => c.Name);
         var gtDetections = new List<CocoDetection>();
         var rpnDetections = new List<CocoDetection>();
         var pictures = new List<PictureDetections>();
@@ -84,8 +85,8 @@ internal static class DemoEvaluation
                     {
                         long category = annotations[i][j].CategoryId;
                         bool isNovel = novel.Contains(category);
-                        regionHits.Add((isNovel, concepts.CategoryIds![regionBest[j]] == category));
-                        cropHits.Add((isNovel, concepts.CategoryIds![cropBest[j]] == category));
+                        regionHits.Add(new BoxPrediction(names[category], isNovel, names[concepts.CategoryIds![regionBest[j]]]));
+                        cropHits.Add(new BoxPrediction(names[category], isNovel, names[concepts.CategoryIds![cropBest[j]]]));
                     }
                 }
 
