@@ -55,9 +55,8 @@ internal static class DetectCommand
                 throw new ArgumentException($"--fusion {pr.GetValue(fusion)} needs objectness scores, and '{proposalsPath}' has none (\"scores\" lists or \"score\" fields)");
             if (pr.GetValue(batch) < 1) throw new ArgumentException("--batch must be at least 1");
             // A fine-tuned detector (roi_heads.box_predictor.*) brings its box regressor and its own test embeddings.
-            using var finetuned = OpenVocabularyDetector.TryLoad(pr.GetValue(model)!);
-            using var plain = finetuned is null ? RegionClipModel.Load(pr.GetValue(model)!) : null;
-            var regionClip = finetuned?.Model ?? plain!;
+            var (regionClip, finetuned) = OpenVocabularyDetector.LoadModel(pr.GetValue(model)!);
+            using var owner = (IDisposable?)finetuned ?? regionClip;
             using var proposer = rpnPath is null ? null : ProposalNetwork.Load(rpnPath);
             CocoDataset? dataset = gtPath is null ? null : CocoDataset.Load(gtPath);
             List<Job> jobs;

@@ -19,17 +19,28 @@ public enum ClipCheckpointKind
 /// </summary>
 public sealed class ClipCheckpoint : IDisposable
 {
-    private ClipCheckpoint(string path, ClipCheckpointKind kind, OrderedDictionary<string, Tensor> state, IReadOnlyList<string> ignored)
+    /// <summary>The key prefix of a fine-tuned detector's box predictor (the official CLIPFastRCNN layout).</summary>
+    public const string BoxPredictorPrefix = "roi_heads.box_predictor.";
+
+    private ClipCheckpoint(string path, ClipCheckpointKind kind, OrderedDictionary<string, Tensor> state, IReadOnlyList<string> ignored,
+        OrderedDictionary<string, Tensor> boxPredictor)
     {
         Path = path;
         Kind = kind;
         State = state;
         IgnoredPrefixes = ignored;
+        BoxPredictor = boxPredictor;
     }
 
     public string Path { get; }
     public ClipCheckpointKind Kind { get; }
     public OrderedDictionary<string, Tensor> State { get; }
+
+    /// <summary>
+    /// A fine-tuned file's roi_heads.box_predictor.* tensors, without the prefix (cls_score.weight, bbox_pred.bias, …);
+    /// empty for a CLIP or pretrained file. Read in the same pass as the CLIP weights, so a detector loads its file once.
+    /// </summary>
+    public OrderedDictionary<string, Tensor> BoxPredictor { get; }
 
     /// <summary>Top-level groups present in the file but not part of CLIP (teacher, offline RPN, ROI heads).</summary>
     public IReadOnlyList<string> IgnoredPrefixes { get; }
@@ -95,17 +106,19 @@ public sealed class ClipCheckpoint : IDisposable
         }
 
         var state = new OrderedDictionary<string, Tensor>();
+        var boxPredictor = new OrderedDictionary<string, Tensor>();
         var ignored = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var key in keys)
         {
             var name = rename(key);
-            if (name is null) { ignored.Add(key.Split('.')[0]); continue; }
-            var t = (Tensor)dict[key]!;
-            state[name] = t.alias().DetachFromDisposeScope();
+            if (name is null && kind == ClipCheckpointKind.RegionClip && key.StartsWith(BoxPredictorPrefix, StringComparison.Ordinal))
+                boxPredictor[key[BoxPredictorPrefix.Length..]] = ((Tensor)dict[key]!).alias().DetachFromDisposeScope();
+            else if (name is null) ignored.Add(key.Split('.')[0]);
+            else state[name] = ((Tensor)dict[key]!).alias().DetachFromDisposeScope();
         }
         if (ignored.Count > 0)
-            Notice?.Invoke($"'{path}': using backbone.*{(state.ContainsKey("token_embedding.weight") ? " and lang_encoder.*" : "")}; ignored {string.Join(", ", ignored.Select(g => g + ".*"))}");
-        return new ClipCheckpoint(path, kind, state, ignored.ToList());
+            Notice?.Invoke($"'{path}': using backbone.*{(state.ContainsKey("token_embedding.weight") ? " and lang_encoder.*" : "")}{(boxPredictor.Count > 0 ? " and " + BoxPredictorPrefix + "*" : "")}; ignored {string.Join(", ", ignored.Select(g => g + ".*"))}");
+        return new ClipCheckpoint(path, kind, state, ignored.ToList(), boxPredictor);
     }
 
     /// <summary>Names what a non-CLIP file looks like, from its top-level key groups.</summary>
@@ -121,7 +134,8 @@ public sealed class ClipCheckpoint : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in State.Values) t.Dispose();
+        foreach (var t in State.Values.Concat(BoxPredictor.Values)) t.Dispose();
         State.Clear();
+        BoxPredictor.Clear();
     }
 }

@@ -1,4 +1,4 @@
-using RegionClip.Checkpoints;
+using RegionClip.Modeling.Clip;
 using RegionClip.Torch;
 using RegionClip.Torch.nn;
 using RegionClip.Torch.Serialization;
@@ -14,8 +14,6 @@ namespace RegionClip.Modeling.Detection;
 /// </summary>
 public sealed class OpenVocabularyDetector : IDisposable
 {
-    public const string PredictorPrefix = "roi_heads.box_predictor.";
-
     private OpenVocabularyDetector(RegionClipModel model, BoxPredictor predictor)
     {
         if (predictor.EmbedDim != model.EmbedDim)
@@ -52,51 +50,39 @@ public sealed class OpenVocabularyDetector : IDisposable
     /// <summary>
     /// Loads a fine-tuned detector (the official regionclip_finetuned-*.pth or one of <c>train</c>'s): the visual tower
     /// from backbone.*, the box predictor from roi_heads.box_predictor.*. Null when the file has no box predictor
-    /// (a pretrained or plain CLIP checkpoint).
+    /// (a pretrained or plain CLIP checkpoint); <see cref="LoadModel"/> reads either kind in one pass.
     /// </summary>
     public static OpenVocabularyDetector? TryLoad(string path, bool textTower = true)
     {
-        var parts = ReadPredictor(path);
-        if (parts is null) return null;
-        var (train, bg, test, weight, bias) = parts.Value;
-        RegionClipModel? model = null;
+        var (model, detector) = LoadModel(path, textTower);
+        if (detector is null) model.Dispose();
+        return detector;
+    }
+
+    /// <summary>
+    /// Reads a checkpoint once: its model, and the fine-tuned detector around that model when the file has a box
+    /// predictor (then the detector owns the model; dispose the detector), else null (dispose the model).
+    /// </summary>
+    public static (RegionClipModel Model, OpenVocabularyDetector? Detector) LoadModel(string path, bool textTower = true)
+    {
+        using var ckpt = ClipCheckpoint.Load(path);
+        var model = RegionClipModel.Load(ckpt, textTower);
+        if (ckpt.BoxPredictor.Count == 0) return (model, null);
         BoxPredictor? predictor = null;
         try
         {
-            model = RegionClipModel.Load(path, textTower);
-            predictor = new BoxPredictor(train, test);
-            predictor.LoadBoxRegressor(weight, bias);
-            using (torch.no_grad()) predictor.ClsBgScore.weight.copy_(bg);
-            return new OpenVocabularyDetector(model, predictor);
+            Tensor Get(string key) => ckpt.BoxPredictor.TryGetValue(key, out var t) ? t
+                : throw new InvalidDataException($"'{path}' has a box predictor without {ClipCheckpoint.BoxPredictorPrefix}{key} (a class-specific or non-text classifier is not supported)");
+            predictor = new BoxPredictor(Get("cls_score.weight"), ckpt.BoxPredictor.GetValueOrDefault("test_cls_score.weight"));
+            predictor.LoadBoxRegressor(Get("bbox_pred.weight"), Get("bbox_pred.bias"));
+            using (torch.no_grad()) predictor.ClsBgScore.weight.copy_(Get("cls_bg_score.weight"));
+            return (model, new OpenVocabularyDetector(model, predictor));
         }
         catch
         {
             predictor?.Dispose();
-            model?.Dispose();
+            model.Dispose();
             throw;
-        }
-        finally
-        {
-            foreach (var t in new[] { train, bg, test, weight, bias }) t?.Dispose();
-        }
-    }
-
-    private static (Tensor Train, Tensor Bg, Tensor? Test, Tensor Weight, Tensor Bias)? ReadPredictor(string path)
-    {
-        var loaded = torch.load(path, halfToFloat: true);
-        try
-        {
-            var root = loaded as OrderedDictionary<string, object?>;
-            if (root is not null && root.TryGetValue("model", out var inner) && inner is OrderedDictionary<string, object?> model) root = model;
-            if (root is null || !root.ContainsKey(PredictorPrefix + "cls_score.weight")) return null;
-            Tensor Get(string key) => root.TryGetValue(PredictorPrefix + key, out var v) && v is Tensor t ? t.clone()
-                : throw new InvalidDataException($"'{path}' has a box predictor without {PredictorPrefix}{key} (a class-specific or non-text classifier is not supported)");
-            Tensor? test = root.TryGetValue(PredictorPrefix + "test_cls_score.weight", out var tv) && tv is Tensor tt ? tt.clone() : null;
-            return (Get("cls_score.weight"), Get("cls_bg_score.weight"), test, Get("bbox_pred.weight"), Get("bbox_pred.bias"));
-        }
-        finally
-        {
-            Checkpoint.DisposeTree(loaded);
         }
     }
 

@@ -54,6 +54,14 @@ public sealed partial class RegionClipModel : IDisposable
     public static RegionClipModel Load(string path, bool textTower = true)
     {
         using var ckpt = ClipCheckpoint.Load(path);
+        return Load(ckpt, textTower);
+    }
+
+    /// <summary><see cref="Load(string, bool)"/> from an already read checkpoint (whose tensors stay the caller's).</summary>
+    public static RegionClipModel Load(ClipCheckpoint ckpt, bool textTower = true)
+    {
+        ArgumentNullException.ThrowIfNull(ckpt);
+        var path = ckpt.Path;
         var config = ClipConfig.Infer(ckpt.State, path, requireTextTower: false);
         if (config.HasTextTower && textTower)
         {
