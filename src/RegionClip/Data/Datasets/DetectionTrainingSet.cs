@@ -82,8 +82,7 @@ public sealed class DetectionTrainingSet
 
     /// <summary>
     /// Decodes image <paramref name="index"/> and resizes it as detectron2's ResizeShortestEdge (PIL bilinear), mirrored
-    /// when asked; its boxes follow as detectron2's transform_instance_annotations moves them (scaled in float64, mirrored
-    /// x' = W − x, clipped to the image) and boxes left without area (side ≤ 1e-5) are dropped. Throws
+    /// when asked; its boxes follow (<see cref="ViewBoxes"/>). Throws
     /// <see cref="InvalidDataException"/> naming the file when it cannot be decoded.
     /// </summary>
     public DetectionSample LoadSample(int index, int minSize, int maxSize, bool flip)
@@ -99,16 +98,7 @@ public sealed class DetectionTrainingSet
         var classes = new List<long>();
         for (int b = 0; b < e.Boxes.Length; b++)
         {
-            var box = e.Boxes[b];
-            double x1 = box[0] * sx, y1 = box[1] * sy, x2 = box[2] * sx, y2 = box[3] * sy;
-            if (flip) (x1, x2) = (newW - x2, newW - x1);
-            static float Clip(double v, int size) => (float)Math.Min(Math.Max(v, 0), size);
-            float fx1 = Clip(x1, newW), fy1 = Clip(y1, newH), fx2 = Clip(x2, newW), fy2 = Clip(y2, newH);
-            if (fx2 - fx1 > GroundTruthBoxes.MinSide && fy2 - fy1 > GroundTruthBoxes.MinSide)
-            {
-                kept.AddRange([fx1, fy1, fx2, fy2]);
-                classes.Add(e.Classes[b]);
-            }
+            if (ViewBoxes.TryAdd(e.Boxes[b], sx, sy, newW, newH, flip, kept)) classes.Add(e.Classes[b]);
         }
         var image = flip ? resized.flip(1) : resized;
         return new DetectionSample(image.contiguous().MoveToOuterScope(), torch.tensor(kept.ToArray(), kept.Count / 4, 4).MoveToOuterScope(),

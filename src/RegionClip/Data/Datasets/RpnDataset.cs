@@ -93,13 +93,7 @@ public sealed class RpnDataset
         var kept = new List<float>();
         for (int b = 0; b < e.Boxes.Length; b++)
         {
-            if (!e.Target[b]) continue;
-            var box = e.Boxes[b];
-            double x1 = box[0] * sx, y1 = box[1] * sy, x2 = box[2] * sx, y2 = box[3] * sy;
-            if (flip) (x1, x2) = (newW - x2, newW - x1);
-            static float Clip(double v, int size) => (float)Math.Min(Math.Max(v, 0), size);
-            float fx1 = Clip(x1, newW), fy1 = Clip(y1, newH), fx2 = Clip(x2, newW), fy2 = Clip(y2, newH);
-            if (fx2 - fx1 > 1e-5 && fy2 - fy1 > 1e-5) kept.AddRange([fx1, fy1, fx2, fy2]);
+            if (e.Target[b]) ViewBoxes.TryAdd(e.Boxes[b], sx, sy, newW, newH, flip, kept);
         }
         var image = flip ? resized.flip(1) : resized;
         var boxes = torch.tensor(kept.ToArray(), kept.Count / 4, 4);
