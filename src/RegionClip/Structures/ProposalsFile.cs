@@ -3,7 +3,26 @@ using System.Text.Json;
 namespace RegionClip.Structures;
 
 /// <summary>One image's precomputed proposals: boxes in original pixels and, when the file has them, one objectness score per box.</summary>
-public sealed record ImageProposals(IReadOnlyList<Box> Boxes, float[]? Scores);
+public sealed record ImageProposals(IReadOnlyList<Box> Boxes, float[]? Scores)
+{
+    /// <summary>
+    /// The boxes [K, 4] float32 in a resized (and maybe mirrored) view of the image: x · (width / original width) and
+    /// y · (height / original height) with the factors in float32, then x' = width − x when <paramref name="flipped"/>.
+    /// </summary>
+    public Torch.Tensor InView(int originalHeight, int originalWidth, int height, int width, bool flipped)
+    {
+        float sx = (float)width / originalWidth, sy = (float)height / originalHeight;
+        var values = new float[Boxes.Count * 4];
+        for (int i = 0; i < Boxes.Count; i++)
+        {
+            var b = Boxes[i];
+            float x1 = (float)b.X1 * sx, x2 = (float)b.X2 * sx;
+            if (flipped) (x1, x2) = (width - x2, width - x1);
+            (values[4 * i], values[4 * i + 1], values[4 * i + 2], values[4 * i + 3]) = (x1, (float)b.Y1 * sy, x2, (float)b.Y2 * sy);
+        }
+        return Torch.torch.tensor(values, Boxes.Count, 4);
+    }
+}
 
 /// <summary>
 /// The --proposals JSON: precomputed region proposals (e.g. exported from detectron2), boxes in the

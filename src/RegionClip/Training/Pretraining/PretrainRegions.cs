@@ -51,30 +51,12 @@ public sealed class PretrainRegions : IDisposable
                 using (var set = _rpn!.Propose(resized, new ProposalOptions(_options.RpnNms, null, _options.RpnTopK)))
                     return set.Boxes.clone();
             case RegionSource.File:
-                return FromFile(_fileProposals![index], original, h, w, flipped);
+                return _fileProposals![index].InView(original.Height, original.Width, h, w, flipped);
             case RegionSource.Random:
                 return RandomBoxes(h, w, _options.PerImage, rng);
             default:
                 return GridBoxes(h, w);
         }
-    }
-
-    /// <summary>A proposals file's boxes (original pixels) scaled to the resized image, mirrored with it.</summary>
-    private static Tensor FromFile(ImageProposals proposals, (int Height, int Width) original, int h, int w, bool flipped)
-    {
-        float sx = (float)w / original.Width, sy = (float)h / original.Height;
-        var values = new float[proposals.Boxes.Count * 4];
-        for (int i = 0; i < proposals.Boxes.Count; i++)
-        {
-            var b = proposals.Boxes[i];
-            float x1 = (float)b.X1 * sx, x2 = (float)b.X2 * sx;
-            if (flipped) (x1, x2) = (w - x2, w - x1);
-            values[4 * i] = x1;
-            values[4 * i + 1] = (float)b.Y1 * sy;
-            values[4 * i + 2] = x2;
-            values[4 * i + 3] = (float)b.Y2 * sy;
-        }
-        return torch.tensor(values, proposals.Boxes.Count, 4);
     }
 
     /// <summary>

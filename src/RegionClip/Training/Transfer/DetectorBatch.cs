@@ -154,18 +154,9 @@ public sealed class DetectorBatchBuilder(DetectionTrainingSet data, DetectorTrai
             using var set = rpn.Propose(sample.Image, new ProposalOptions(options.Regions.RpnNms, null, options.Regions.RpnTopK));
             return set.Boxes.clone();
         }
-        var p = fileProposals![item];
-        float sx = (float)sample.Width / sample.OriginalWidth, sy = (float)sample.Height / sample.OriginalHeight;
-        var values = new float[p.Boxes.Count * 4];
-        for (int i = 0; i < p.Boxes.Count; i++)
-        {
-            var b = p.Boxes[i];
-            float x1 = (float)b.X1 * sx, x2 = (float)b.X2 * sx;
-            if (flip) (x1, x2) = (sample.Width - x2, sample.Width - x1);
-            (values[4 * i], values[4 * i + 1], values[4 * i + 2], values[4 * i + 3]) = (x1, (float)b.Y1 * sy, x2, (float)b.Y2 * sy);
-        }
+        using var view = fileProposals![item].InView(sample.OriginalHeight, sample.OriginalWidth, sample.Height, sample.Width, flip);
         // detectron2's transform_proposals: clipped to the view, boxes left without area dropped.
-        using var boxes = ops.clip_boxes_to_image(torch.tensor(values, p.Boxes.Count, 4), (sample.Height, sample.Width));
+        using var boxes = ops.clip_boxes_to_image(view, (sample.Height, sample.Width));
         using var nonEmpty = (boxes.select(1, 2) - boxes.select(1, 0)).gt(0).logical_and((boxes.select(1, 3) - boxes.select(1, 1)).gt(0));
         return boxes[nonEmpty];
     }
