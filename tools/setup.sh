@@ -9,7 +9,7 @@ RC_NATIVE_BUILD="$RC_ROOT/build/native"
 # 25-40x slower (CLIP's text tower: 115 s -> 4.5 s for 81 prompts on 2 cores).
 # wordnet-base, liblingua-en-tagger-perl: the data `regionclip concepts` parses captions with (WordNet's
 # nouns and lemmas, a Penn-Treebank tagger lexicon), read at run time from /usr/share.
-RC_DEBIAN_PACKAGES=(libtorch-dev cmake g++ make libjpeg62-turbo-dev libpng-dev libopenblas0-openmp wordnet-base liblingua-en-tagger-perl)
+RC_DEBIAN_PACKAGES=(libtorch-dev libgloo-dev cmake g++ make libjpeg62-turbo-dev libpng-dev libopenblas0-openmp wordnet-base liblingua-en-tagger-perl)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 rc_log() { printf '\033[2m[regionclip] %s\033[0m\n' "$*" >&2; }

@@ -236,6 +236,8 @@ int32_t rc_tensor_is_inference(rc_tensor a, int32_t* out);
 #include "regionclip_image.h"
 /* RoIAlign and NMS kernels (see roi_align.cpp, nms.cpp) */
 #include "regionclip_vision.h"
+/* data-parallel collectives (see distributed.cpp) */
+#include "regionclip_distributed.h"
 
 #ifdef __cplusplus
 }

@@ -15,8 +15,18 @@ internal static class CliOutput
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Spectre console over the current stderr (looked up each time, so redirection is honoured).</summary>
-    internal static IAnsiConsole Human
+    /// <summary>
+    /// This process's rank in a multi-process job (RANK; 0 alone). Only rank 0 shows progress and tables and writes
+    /// JSON; the others print their errors and warnings, prefixed with their rank.
+    /// </summary>
+    internal static int Rank { get; set; } = DistributedLaunch.EnvironmentRank;
+
+    /// <summary>Spectre console over the current stderr (looked up each time, so redirection is honoured); silent on ranks other than 0.</summary>
+    internal static IAnsiConsole Human => Rank == 0 ? Errors : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) });
+
+    private static string RankPrefix => Rank == 0 ? "" : $"rank {Rank}: ";
+
+    private static IAnsiConsole Errors
     {
         get
         {
@@ -30,6 +40,7 @@ internal static class CliOutput
 
     internal static void WriteJson(object value, string? outPath)
     {
+        if (Rank != 0) return;   // rank 0 speaks for the job
         var text = JsonSerializer.Serialize(value, Json);
         if (string.IsNullOrEmpty(outPath))
         {
@@ -70,13 +81,13 @@ internal static class CliOutput
         var line = IsExpected(inner)
             ? message
             : $"unexpected {inner.GetType().Name}: {message} (run with --verbose or REGIONCLIP_VERBOSE=1 for the details)";
-        Human.MarkupLine($"[red]error:[/] {Markup.Escape(line)}");
+        Errors.MarkupLine($"[red]{RankPrefix}error:[/] {Markup.Escape(line)}");
         if (Verbose) Console.Error.WriteLine(e.ToString());
         return 1;
     }
 
     /// <summary>A problem the job carries on past (a skipped image, a missing file), one line on stderr.</summary>
-    internal static void Warn(string message) => Human.MarkupLine($"[yellow]warning:[/] {Markup.Escape(OneLine(message))}");
+    internal static void Warn(string message) => Errors.MarkupLine($"[yellow]{RankPrefix}warning:[/] {Markup.Escape(OneLine(message))}");
 
     private static bool IsExpected(Exception e) =>
         e is IOException or InvalidDataException or ArgumentException or RegionClip.Torch.TorchException

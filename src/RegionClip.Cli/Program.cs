@@ -42,6 +42,7 @@ public static class Program
             TrainCommand.Create(),
             EvaluateZeroShotCommand.Create(),
             EvaluateCommand.Create(),
+            DistCheckCommand.Create(),
         };
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.GetValue(verbose)) CliOutput.Verbose = true;
