@@ -22,8 +22,11 @@ internal static class PretrainCommand
         {
             config, output, resume, set, steps, seed, report,
         };
+        var launch = new DistributedLaunch.Options();
+        launch.AddTo(cmd);
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
+            if (DistributedLaunch.LaunchIfAsked(pr, launch) is int exit) return exit;
             var options = new PretrainOptions();
             var configPath = pr.GetValue(config);
             if (configPath is not null) options = OptionsFile<PretrainOptions>.Load(configPath, options);
@@ -46,6 +49,7 @@ internal static class PretrainCommand
             }
 
             var checkpoint = Path.Combine(Path.GetFullPath(options.Out), RegionTextPretrainer.CheckpointFile);
+            DistributedLaunch.JoinIfInJob();
             if (!Interruptible.TryRun(cancel => RunWithProgress(options, cancel), $"checkpoint saved to {checkpoint}; rerun with --resume to continue", out var run))
                 return Interruptible.InterruptedExitCode;
             var (result, final) = run;

@@ -23,8 +23,11 @@ internal static class TrainCommand
         {
             config, preset, output, resume, set, steps, seed, report,
         };
+        var launch = new DistributedLaunch.Options();
+        launch.AddTo(cmd);
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
+            if (DistributedLaunch.LaunchIfAsked(pr, launch) is int exit) return exit;
             var options = DetectorTrainOptions.Preset(pr.GetValue(preset)!);
             var configPath = pr.GetValue(config);
             if (configPath is not null) options = OptionsFile<DetectorTrainOptions>.Load(configPath, options);
@@ -47,6 +50,7 @@ internal static class TrainCommand
             }
 
             var checkpoint = Path.Combine(Path.GetFullPath(options.Out), DetectorTrainer.CheckpointFile);
+            DistributedLaunch.JoinIfInJob();
             if (!Interruptible.TryRun(cancel => RunWithProgress(options, cancel), $"checkpoint saved to {checkpoint}; rerun with --resume to continue", out var run))
                 return Interruptible.InterruptedExitCode;
             var (result, final) = run;

@@ -26,8 +26,11 @@ internal static class TrainRpnCommand
         {
             config, output, resume, world, preset, steps, seed, baseOnly, report,
         };
+        var launch = new DistributedLaunch.Options();
+        launch.AddTo(cmd);
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
+            if (DistributedLaunch.LaunchIfAsked(pr, launch) is int exit) return exit;
             var options = pr.GetValue(preset) switch
             {
                 "synthetic" => RpnTrainingOptions.Synthetic(),
@@ -57,6 +60,7 @@ internal static class TrainRpnCommand
             }
 
             var checkpoint = Path.Combine(Path.GetFullPath(options.Out), RpnTrainer.CheckpointFile);
+            DistributedLaunch.JoinIfInJob();
             if (!Interruptible.TryRun(cancel => RunWithProgress(options, cancel), $"checkpoint saved to {checkpoint}; rerun with --resume to continue", out var result))
                 return Interruptible.InterruptedExitCode;
             PrintTable(result);

@@ -29,8 +29,11 @@ internal static class TrainTeacherCommand
         {
             world, output, config, steps, epochs, minutes, seed, resume, quick, batch, lr, every, noEval, report,
         };
+        var launch = new DistributedLaunch.Options();
+        launch.AddTo(cmd);
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
+            if (DistributedLaunch.LaunchIfAsked(pr, launch) is int exit) return exit;
             var options = pr.GetValue(quick) ? TeacherOptions.Quick : TeacherOptions.Default;
             if (pr.GetValue(config) is { } file) options = OptionsFile<TeacherOptions>.Load(file, options);
             // A run length on the command line replaces the file's, whichever unit the file used.
@@ -55,6 +58,7 @@ internal static class TrainTeacherCommand
             var outDir = pr.GetValue(output)!;
             var trainer = new ClipTeacherTrainer(pr.GetValue(world)!, outDir, options);
 
+            DistributedLaunch.JoinIfInJob();
             if (!Interruptible.TryRun(cancel => RunWithProgress(trainer, pr.GetValue(resume), !pr.GetValue(noEval), cancel),
                     $"checkpoint saved to {trainer.CheckpointPath}; rerun with --resume to continue", out var result))
                 return Interruptible.InterruptedExitCode;

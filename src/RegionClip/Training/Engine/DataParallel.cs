@@ -49,10 +49,14 @@ public sealed class DataParallel
         {
             using var scope = torch.NewDisposeScope();
             var flat = torch.cat(bucket.Select(t => t.detach().reshape(-1).to(ScalarType.Float64)).ToArray());
-            Dist.broadcast(flat, 0);
+            Collective("broadcast", () => Dist.broadcast(flat, 0));
             Unflatten(flat, bucket);
         }
     }
+
+    /// <summary>Copies rank 0's parameters and buffers of <paramref name="module"/> into every rank's.</summary>
+    public void Broadcast(RegionClip.Torch.nn.Module module) =>
+        Broadcast(module.parameters().Cast<Tensor>().Concat(module.named_buffers().Select(b => b.buffer)));
 
     /// <summary>
     /// Averages the gradients of <paramref name="parameters"/> over the ranks (a missing gradient counts as zeros and
@@ -67,7 +71,7 @@ public sealed class DataParallel
         {
             using var scope = torch.NewDisposeScope();
             var flat = torch.cat(bucket.Select(g => g.reshape(-1)).ToArray());
-            Dist.all_reduce(flat, Dist.ReduceOp.AVG);
+            Collective("the gradient average", () => Dist.all_reduce(flat, Dist.ReduceOp.AVG));
             Unflatten(flat, bucket);
         }
         foreach (var g in grads) g.Dispose();
@@ -78,7 +82,7 @@ public sealed class DataParallel
     {
         if (!IsDistributed) return values;
         using var t = torch.tensor(values);
-        Dist.all_reduce(t, Dist.ReduceOp.AVG);
+        Collective("the loss average", () => Dist.all_reduce(t, Dist.ReduceOp.AVG));
         return t.data<double>();
     }
 
@@ -87,7 +91,7 @@ public sealed class DataParallel
     {
         if (!IsDistributed) return values;
         using var t = torch.tensor(values);
-        Dist.all_reduce(t, Dist.ReduceOp.SUM);
+        Collective("a count", () => Dist.all_reduce(t, Dist.ReduceOp.SUM));
         return t.data<long>();
     }
 
@@ -96,17 +100,40 @@ public sealed class DataParallel
     {
         if (!IsDistributed) return flag;
         using var t = torch.tensor(new[] { flag ? 1L : 0L });
-        Dist.all_reduce(t, Dist.ReduceOp.MAX);
+        Collective("the stop check", () => Dist.all_reduce(t, Dist.ReduceOp.MAX));
         return t.data<long>()[0] != 0;
     }
 
     /// <summary>Every rank's rows of <paramref name="local"/>, in rank order, with a gradient back to this rank's own rows.</summary>
-    public Tensor Gather(Tensor local) => IsDistributed ? Dist.all_gather_with_grad(local) : local;
+    public Tensor Gather(Tensor local)
+    {
+        if (!IsDistributed) return local;
+        Tensor gathered = null!;
+        Collective("the feature gather", () => gathered = Dist.all_gather_with_grad(local));
+        return gathered;
+    }
 
     /// <summary>Waits for every rank (e.g. while rank 0 writes a file the others will read).</summary>
     public void Barrier()
     {
-        if (IsDistributed) Dist.barrier();
+        if (IsDistributed) Collective("a barrier", Dist.barrier);
+    }
+
+    /// <summary>
+    /// Runs a collective; its failure (a peer gone: a closed connection, the collective timeout) becomes one clear
+    /// error, so that every surviving rank stops instead of waiting.
+    /// </summary>
+    private void Collective(string what, Action run)
+    {
+        try
+        {
+            run();
+        }
+        catch (TorchException e)
+        {
+            throw new IOException($"rank {Rank} of {WorldSize}: {what} failed, so another process of the job has stopped or cannot be reached " +
+                                  $"({e.Message}); the last checkpoint stays usable: rerun the job with --resume", e);
+        }
     }
 
     private static IEnumerable<List<Tensor>> Buckets(IReadOnlyList<Tensor> tensors)

@@ -31,6 +31,12 @@ public sealed class TrainLoop<TOut, TRecord>
     }
 
     /// <summary>
+    /// The processes of a data-parallel job: Ctrl+C seen by any of them stops all at the same step (their collectives
+    /// must stay in step). <see cref="DataParallel.Single"/> alone.
+    /// </summary>
+    public DataParallel Parallel { get; init; } = DataParallel.Single;
+
+    /// <summary>
     /// Trains from <paramref name="state"/> until its <see cref="TrainingState.TotalSteps"/> (a negative total runs until a hook
     /// sets one). Returns the final state; throws <see cref="OperationCanceledException"/> after the hooks saw a cancellation.
     /// </summary>
@@ -41,10 +47,10 @@ public sealed class TrainLoop<TOut, TRecord>
         foreach (var h in _hooks) h.BeforeTrain(state);
         while (state.TotalSteps < 0 || state.Step < state.TotalSteps)
         {
-            if (cancel.IsCancellationRequested)
+            if (Parallel.Any(cancel.IsCancellationRequested))
             {
                 foreach (var h in _hooks) h.OnInterrupt(state);
-                cancel.ThrowIfCancellationRequested();
+                throw new OperationCanceledException("training was interrupted", cancel);
             }
             var stepStart = clock.Elapsed.TotalSeconds;
             var output = _step(state);

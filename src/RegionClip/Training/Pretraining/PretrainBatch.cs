@@ -62,23 +62,26 @@ public sealed class PretrainBatchBuilder(ImageTextPairs pairs, ClipTokenizer tok
 
     /// <summary>
     /// The batch at <paramref name="cursor"/> of <paramref name="plan"/>: its slice of images, each bad one
-    /// replaced by the next readable image of the plan (wrapping). <paramref name="step"/> seeds the region draw.
+    /// replaced by the next readable image of the plan (wrapping). <paramref name="step"/> and each image's place in
+    /// the global batch seed its region draw, so a process of a data-parallel job (<paramref name="shard"/>: its
+    /// part of the global batch) draws the same regions as one process with the whole batch.
     /// </summary>
-    public PretrainBatch Build(PairChoice[] plan, int cursor, long step)
+    public PretrainBatch Build(PairChoice[] plan, int cursor, long step, (int Offset, int Count)? shard = null)
     {
         int size = options.Solver.BatchSize;
-        var regionRng = Prng.ForStream(options.Seed, "pretrain/regions", step);
+        var (offset, count) = shard ?? (0, size);
         using var scope = torch.NewDisposeScope();
         var images = new List<Tensor>();
         var boxes = new List<Tensor>();
         var texts = new List<string>();
         var items = new List<int>();
-        for (int k = 0; k < plan.Length && images.Count < size; k++)
+        for (int k = 0; k < plan.Length && images.Count < count; k++)
         {
-            var choice = plan[(cursor * size + k) % plan.Length];
-            if (k >= size && items.Contains(choice.Item)) continue;   // a replacement, not a repeat
+            var choice = plan[(cursor * size + offset + k) % plan.Length];
+            if (k >= count && items.Contains(choice.Item)) continue;   // a replacement, not a repeat
             var image = TryLoad(choice);
             if (image is null) continue;
+            var regionRng = Prng.ForStream(options.Seed, "pretrain/regions", step * size + offset + images.Count);
             var original = ((int)image.Value.Original.Height, (int)image.Value.Original.Width);
             var candidates = regions.Candidates(choice.Item, image.Value.Resized, original, choice.Flip, regionRng);
             boxes.Add(Sample(candidates, options.Regions.PerImage, regionRng));

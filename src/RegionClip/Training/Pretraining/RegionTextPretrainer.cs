@@ -33,6 +33,7 @@ public sealed class RegionTextPretrainer : IDisposable
     private readonly PretrainRegions _regions;
     private readonly PretrainBatchBuilder _batches;
     private readonly WarmupMultiStepLR _schedule;
+    private readonly (int Offset, int Count) _shard;
     private PairChoice[]? _plan;
     private int _planEpoch = -1;
 
@@ -41,6 +42,9 @@ public sealed class RegionTextPretrainer : IDisposable
     {
         (Options, Model, Optimizer, _pairs, _regions, _batches, State) = (options, model, optimizer, pairs, regions, batches, state);
         ResumedFromStep = state.Step;
+        Parallel = DataParallel.Current;
+        _shard = Parallel.Shard(options.Solver.BatchSize, "solver.batch_size");
+        Parallel.Broadcast(model.Student.Visual);
         _schedule = new WarmupMultiStepLR(optimizer, options.Solver.Steps, options.Solver.Gamma, options.Solver.WarmupFactor, options.Solver.WarmupSteps);
         _schedule.set_iter(state.Step);
     }
@@ -51,6 +55,12 @@ public sealed class RegionTextPretrainer : IDisposable
     /// <summary>Where the run stands (the step done, the epoch and the batch within it).</summary>
     public TrainingState State { get; private set; }
     public long ResumedFromStep { get; }
+    /// <summary>
+    /// The job's processes when a process group is initialized: each takes its shard of every global batch, the
+    /// image–text loss sees the whole batch's features (gathered), the region losses are each process's own (as in the
+    /// official DDP run), gradients are averaged; rank 0 writes the files.
+    /// </summary>
+    public DataParallel Parallel { get; }
     public int Images => _pairs.Count;
     public int StepsPerEpoch => Math.Max(1, _pairs.Count / Options.Solver.BatchSize);
     /// <summary>Images skipped because they could not be decoded, with the reason.</summary>
@@ -197,22 +207,25 @@ public sealed class RegionTextPretrainer : IDisposable
             _planEpoch = state.Epoch;
         }
         using var scope = torch.NewDisposeScope();
-        using var batch = _batches.Build(_plan!, state.Cursor, state.Step);
+        using var batch = _batches.Build(_plan!, state.Cursor, state.Step, _shard);
         var lr = Optimizer.param_groups[0].lr;
-        using var losses = Model.Forward(batch);
-        Update(Model, Optimizer, losses, Options.Solver.ClipNorm);
-        return new StepOutput(lr, losses.ImageText.item<double>(), losses.Distillation.item<double>(), losses.Contrastive.item<double>(),
-            losses.Total.item<double>(), losses.Kept, losses.Regions, batch.Count);
+        using var losses = Model.Forward(batch, Parallel.IsDistributed ? Parallel.Gather : null);
+        Update(Model, Optimizer, losses, Options.Solver.ClipNorm, Parallel);
+        var mean = Parallel.Mean(losses.ImageText.item<double>(), losses.Distillation.item<double>(), losses.Contrastive.item<double>(), losses.Total.item<double>());
+        var counts = Parallel.Sum(losses.Kept, losses.Regions, batch.Count);
+        return new StepOutput(lr, mean[0], mean[1], mean[2], mean[3], counts[0], counts[1], (int)counts[2]);
     }
 
     /// <summary>
     /// The update of one step from its forward pass: gradients zeroed, the total loss backpropagated, each
     /// trainable tensor's gradient clipped to <paramref name="clipNorm"/> (0: off) on its own, one optimizer step.
+    /// In a data-parallel job the gradients are averaged over the processes before the clipping.
     /// </summary>
-    internal static void Update(RegionTextModel model, SGD optimizer, PretrainLosses losses, double clipNorm)
+    internal static void Update(RegionTextModel model, SGD optimizer, PretrainLosses losses, double clipNorm, DataParallel? parallel = null)
     {
         optimizer.zero_grad();
         losses.Total.backward();
+        parallel?.AverageGradients(model.Trainable.Select(p => (Tensor)p.Parameter).ToList());
         if (clipNorm > 0) utils.clip_grad_norm_per_tensor_(model.Trainable.Select(p => p.Parameter), clipNorm);
         optimizer.step();
     }
@@ -230,7 +243,7 @@ public sealed class RegionTextPretrainer : IDisposable
     /// </summary>
     public PretrainResult Run(IProgress<(TrainingState State, PretrainStepRecord? Last)>? progress = null, CancellationToken cancel = default)
     {
-        using var log = JsonLinesLog<PretrainStepRecord>.Open(LogPath, State.Step, r => r.Step, PretrainStepRecord.Json);
+        using var log = Parallel.IsMain ? JsonLinesLog<PretrainStepRecord>.Open(LogPath, State.Step, r => r.Step, PretrainStepRecord.Json) : null;
         PretrainStepRecord? last = null;
         var loop = new TrainLoop<StepOutput, PretrainStepRecord>(
             step: TrainStep,
@@ -239,12 +252,13 @@ public sealed class RegionTextPretrainer : IDisposable
             hooks:
             [
                 new LRScheduleHook<PretrainStepRecord>(_schedule),
-                new StepLogHook<PretrainStepRecord>(r => { log.Append(r); last = r; StepCompleted?.Invoke(r); }),
+                new StepLogHook<PretrainStepRecord>(r => { log?.Append(r); last = r; StepCompleted?.Invoke(r); }),
                 new ProgressHook<PretrainStepRecord>((s, r) => progress?.Report((s, r))),
                 new CheckpointHook<PretrainStepRecord>(Options.Solver.CheckpointEvery, SaveCheckpoint),
-            ]);
+            ]) { Parallel = Parallel };
         State = loop.Run(State, cancel);
-        SaveFinal(FinalPath);
+        if (Parallel.IsMain) SaveFinal(FinalPath);
+        Parallel.Barrier();   // the log and the model are whole before any rank reads them
         var records = JsonLinesLog<PretrainStepRecord>.Read(LogPath, PretrainStepRecord.Json);
         return new PretrainResult(FinalPath, CheckpointPath, LogPath, State.Step, ResumedFromStep, State.Seconds,
             RunStatistics.ImagesPerSecond(records.Select(r => r.ImagesPerSecond), Options.Solver.BatchSize), last ?? records.LastOrDefault(),
@@ -255,7 +269,7 @@ public sealed class RegionTextPretrainer : IDisposable
     public void SaveCheckpoint(TrainingState state)
     {
         State = state;
-        PretrainCheckpoint.Write(CheckpointPath, Model.Student.Visual, Optimizer, state, Options);
+        if (Parallel.IsMain) PretrainCheckpoint.Write(CheckpointPath, Model.Student.Visual, Optimizer, state, Options);
     }
 
     /// <summary>The pretrained model in the official layout, loadable by detect, extract-regions and the official code.</summary>

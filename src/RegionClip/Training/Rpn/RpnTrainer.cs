@@ -78,25 +78,29 @@ public static class RpnTrainer
             throw new InvalidDataException($"'{paths.Checkpoint}' was trained on {state.Images} images but '{data.TrainAnnotations}' now gives {train.Count}: resume needs the same data (or start afresh without resume)");
         checkpoint?.Restore(network, optimizer);
         checkpoint?.Dispose();   // its tensors are copied; free them before training (disposing twice is harmless)
+        var parallel = DataParallel.Current;
+        parallel.Shard(batch, "solver.batch_size");
+        parallel.Broadcast(network);
         var resumedFrom = state.Step;
         var evaluations = RpnTrainingLog.ReadEvaluations(paths.JsonLog).Where(e => resumedFrom > 0 && e.Step <= resumedFrom).ToList();
 
-        var run = new TrainingSession(network, optimizer, trainable, options, train, val, batch, paths, evaluations, progress, cancel);
+        var run = new TrainingSession(network, optimizer, trainable, options, train, val, batch, parallel, paths, evaluations, progress, cancel);
         state = run.Train(state);
 
         network.eval();
-        network.Save(paths.Model);
+        if (parallel.IsMain) network.Save(paths.Model);
+        parallel.Barrier();   // the log and the model are whole before any rank reads them
         var steps = RpnTrainingLog.Read(paths.Log);
         ProposalRecall? recall = null;
         double evalSeconds = 0;
-        if (val is not null)
+        if (val is not null && parallel.IsMain)
         {
             var last = evaluations.LastOrDefault();
             if (last is null || last.Step != state.Step) evaluations.Add(last = run.Evaluate(state.Step));
             recall = last.Recall;
             evalSeconds = last.Seconds;
         }
-        RpnTrainingLog.WriteJson(paths.JsonLog, steps, evaluations);
+        if (parallel.IsMain) RpnTrainingLog.WriteJson(paths.JsonLog, steps, evaluations);
         int stepsPerEpoch = Math.Max(1, train.Count / batch);
         return new RpnTrainingResult(paths.Model, paths.Checkpoint, paths.Log, paths.JsonLog, options, network.Config,
             network.parameters().Sum(p => p.numel()), train.Count, train.TargetBoxes, batch, state.Step, resumedFrom, state.Seconds,
@@ -114,7 +118,7 @@ public static class RpnTrainer
 
     /// <summary>One training session: the loop, checkpoints and evaluations.</summary>
     private sealed class TrainingSession(ProposalNetwork network, Optimizer optimizer, IReadOnlyList<Tensor> trainable, RpnTrainingOptions options,
-        RpnDataset train, RpnDataset? val, int batch, RunPaths paths, List<RpnEvaluationRecord> evaluations,
+        RpnDataset train, RpnDataset? val, int batch, DataParallel parallel, RunPaths paths, List<RpnEvaluationRecord> evaluations,
         IProgress<RpnProgress>? progress, CancellationToken cancel)
     {
         private readonly AnchorMatcher _matcher = new(options.Model.IouThresholds[0], options.Model.IouThresholds[1]);
@@ -123,7 +127,7 @@ public static class RpnTrainer
         public TrainingState Train(TrainingState state)
         {
             int stepsPerEpoch = train.Count / batch;
-            using var log = RpnTrainingLog.Open(paths.Log, state.Step);
+            using var log = parallel.IsMain ? RpnTrainingLog.Open(paths.Log, state.Step) : null;
             using var loader = new RpnBatchLoader(train, options.Input.MaxSize);
             SetTrainingMode();
             void Report(TrainingState s, RpnStepRecord? r) => progress?.Report(new RpnProgress(RpnPhase.Training, s.Step, s.TotalSteps, r));
@@ -139,7 +143,8 @@ public static class RpnTrainer
                     try
                     {
                         var (obj, box, total) = Step(samples, s.Step);
-                        return (obj, box, total, lr);
+                        var mean = parallel.Mean(obj, box, total);   // the job's losses, as one process with the whole batch has them
+                        return (mean[0], mean[1], mean[2], lr);
                     }
                     finally
                     {
@@ -151,21 +156,24 @@ public static class RpnTrainer
                 hooks:
                 [
                     new LRScheduleHook<RpnStepRecord>(Schedule(optimizer, options.Solver, state.Step)),
-                    new StepLogHook<RpnStepRecord>(log.Append),
+                    new StepLogHook<RpnStepRecord>(r => log?.Append(r)),
                     new ProgressHook<RpnStepRecord>(Report),
-                    new CheckpointHook<RpnStepRecord>(options.Solver.CheckpointEvery, s => RpnTrainingCheckpoint.Write(paths.Checkpoint, network, optimizer, s, options)),
-                    new PeriodicEvaluationHook<RpnStepRecord>(val is null ? 0 : options.Evaluation.Every, (s, r) =>
+                    new CheckpointHook<RpnStepRecord>(options.Solver.CheckpointEvery, s =>
+                    {
+                        if (parallel.IsMain) RpnTrainingCheckpoint.Write(paths.Checkpoint, network, optimizer, s, options);
+                    }),
+                    new PeriodicEvaluationHook<RpnStepRecord>(val is null || !parallel.IsMain ? 0 : options.Evaluation.Every, (s, r) =>
                     {
                         evaluations.Add(Evaluate(s.Step));
                         RpnTrainingLog.WriteJson(paths.JsonLog, RpnTrainingLog.Read(paths.Log), evaluations);
                         SetTrainingMode();
                         Report(s, r);
                     }),
-                ]);
+                ]) { Parallel = parallel };
             return loop.Run(state, cancel);
         }
 
-        /// <summary>One optimisation step on a batch; returns the losses before the update.</summary>
+        /// <summary>One optimisation step on this rank's part of a batch; returns its losses before the update.</summary>
         private (double obj, double box, double total) Step(RpnSample[] samples, long step)
         {
             using var scope = torch.NewDisposeScope();
@@ -173,10 +181,11 @@ public static class RpnTrainer
             var features = network.Backbone.forward(input);
             var (logits, deltas, anchors) = network.Rpn.DenseOutputs(features);
             using var targets = RpnTargets.Compute(anchors, samples.Select(s => s.Boxes).ToList(), _matcher, _sampler,
-                i => Prng.ForStream(options.Seed, "rpn/anchors", step * batch + i));
+                i => Prng.ForStream(options.Seed, "rpn/anchors", step * batch + _shard.Offset + i));
             using var losses = RpnLosses.Compute(logits, deltas, anchors, targets, options.Model.BatchSizePerImage, options.Model.ObjectnessLossWeight, options.Model.BoxLossWeight);
             optimizer.zero_grad();
             losses.Total.backward();
+            parallel.AverageGradients(trainable);
             if (options.Solver.GradientClip > 0) Torch.nn.utils.clip_grad_norm_(trainable, options.Solver.GradientClip);
             optimizer.step();
             return (losses.Objectness.item<double>(), losses.Box.item<double>(), losses.Total.item<double>());
@@ -190,8 +199,10 @@ public static class RpnTrainer
                 _plan = EpochPlan(options.Seed, epoch, train.Count, options.Input.HorizontalFlip, options.Input.TrainMinSizes ?? [options.Input.MinSize]);
                 _planEpoch = epoch;
             }
-            return _plan!.AsSpan(cursor * batch, batch).ToArray();
+            return _plan!.AsSpan(cursor * batch + _shard.Offset, _shard.Count).ToArray();
         }
+
+        private readonly (int Offset, int Count) _shard = parallel.Shard(batch, "solver.batch_size");
 
         private RpnSampleChoice[]? _plan;
         private int _planEpoch = -1;
