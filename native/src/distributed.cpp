@@ -186,7 +186,7 @@ int32_t world_size() { return current().group->getSize(); }
 #else
 namespace {
 [[noreturn]] void unavailable() {
-  throw std::runtime_error("this build of the native library has no distributed support (c10d's Gloo headers were missing when it was built: install libgloo-dev and rebuild, or use a libtorch with distributed support)");
+  throw std::runtime_error("this build of the native library has no distributed support: it was built without c10d's Gloo backend (RC_DISTRIBUTED=OFF, or the Gloo headers were missing: on Debian install libgloo-dev and rebuild; elsewhere use a libtorch with distributed support)");
 }
 void init(const std::string&, const std::string&, int32_t, int32_t, int32_t, std::chrono::milliseconds) { unavailable(); }
 void destroy() { unavailable(); }

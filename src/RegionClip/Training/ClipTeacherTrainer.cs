@@ -79,14 +79,18 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
             checkpoint?.Dispose();
             checkpoint = null;
             var resumedFrom = state.Step;
+            var parallel = DataParallel.Current;
+            parallel.Shard(batch, "solver.batch_size");
+            parallel.Broadcast(model);
 
-            state = TrainLoop(model, optimizer, data, options, state, batch, progress, cancel);
-            Torch.Serialization.Checkpoint.SaveStateDict(model.state_dict(), TeacherPath);
+            state = TrainLoop(model, optimizer, data, options, state, batch, parallel, progress, cancel);
+            if (parallel.IsMain) Torch.Serialization.Checkpoint.SaveStateDict(model.state_dict(), TeacherPath);
+            parallel.Barrier();   // the log and the model are whole before any rank reads them
             var log = TrainingLog.Read(LogPath);
 
             ZeroShotResult? zeroShot = null;
             var evalClock = Stopwatch.StartNew();
-            if (evaluate && File.Exists(Path.Combine(WorldDir, "instances_val.json")))
+            if (evaluate && parallel.IsMain && File.Exists(Path.Combine(WorldDir, "instances_val.json")))
             {
                 using var clip = ClipModel.Load(TeacherPath);
                 zeroShot = ZeroShotEvaluation.Evaluate(clip, tokenizer, WorldDir, "val", Report(progress, TeacherPhase.Evaluating), cancel);
@@ -103,9 +107,10 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
     }
 
     private TrainingState TrainLoop(ClipModel model, Optimizer optimizer, ImageCaptionDataset data, TeacherOptions options, TrainingState state,
-        int batch, IProgress<TeacherProgress>? progress, CancellationToken cancel)
+        int batch, DataParallel parallel, IProgress<TeacherProgress>? progress, CancellationToken cancel)
     {
-        using var log = TrainingLog.Open(LogPath, state.Step);
+        using var log = parallel.IsMain ? TrainingLog.Open(LogPath, state.Step) : null;
+        var shard = parallel.Shard(batch, "solver.batch_size");
         var trainable = model.parameters().Where(p => p.requires_grad).ToList<Tensor>();
         model.train();
         SampleChoice[]? plan = null;
@@ -120,7 +125,8 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
                     planEpoch = s.Epoch;
                 }
                 var lr = optimizer.param_groups[0].lr;
-                return (TrainStep(model, optimizer, data, plan.AsSpan(s.Cursor * batch, batch), options.Solver, trainable), lr);
+                var loss = TrainStep(model, optimizer, data, plan.AsSpan(s.Cursor * batch + shard.Offset, shard.Count), options.Solver, trainable, parallel);
+                return (parallel.Mean(loss)[0], lr);
             },
             record: (before, after, o, seconds) => new StepRecord(after.Step, before.Epoch, o.Loss, o.LearningRate,
                 1 / Math.Exp(model.LogitScale.item<float>()), batch / seconds, after.Seconds),
@@ -128,11 +134,14 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
             hooks:
             [
                 schedule,
-                new MinutesHook(options.Solver, schedule, optimizer),
-                new StepLogHook<StepRecord>(log.Append),
+                new MinutesHook(options.Solver, schedule, optimizer, parallel),
+                new StepLogHook<StepRecord>(r => log?.Append(r)),
                 new ProgressHook<StepRecord>((s, r) => progress?.Report(new TeacherProgress(TeacherPhase.Training, s.Step, s.TotalSteps, r))),
-                new CheckpointHook<StepRecord>(options.Solver.CheckpointEvery, s => TrainingCheckpoint.Write(CheckpointPath, model, optimizer, s, options)),
-            ]);
+                new CheckpointHook<StepRecord>(options.Solver.CheckpointEvery, s =>
+                {
+                    if (parallel.IsMain) TrainingCheckpoint.Write(CheckpointPath, model, optimizer, s, options);
+                }),
+            ]) { Parallel = parallel };
         return loop.Run(state, cancel);
     }
 
@@ -140,7 +149,7 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
     /// A --minutes run (no total yet): times a few steps after the first (which is slower: allocations,
     /// caches), then fixes the run's length to fit the minutes and restarts the schedule for it.
     /// </summary>
-    private sealed class MinutesHook(TeacherSolverOptions options, LRScheduleHook<StepRecord> schedule, Optimizer optimizer) : TrainHook<StepRecord>
+    private sealed class MinutesHook(TeacherSolverOptions options, LRScheduleHook<StepRecord> schedule, Optimizer optimizer, DataParallel parallel) : TrainHook<StepRecord>
     {
         private readonly System.Diagnostics.Stopwatch _clock = new();
         private int _sessionSteps;
@@ -155,7 +164,8 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
             if (_sessionSteps == 1) _calibrationStart = _clock.Elapsed.TotalSeconds;
             else if (_sessionSteps == 1 + CalibrationSteps)
             {
-                var perStep = (_clock.Elapsed.TotalSeconds - _calibrationStart) / CalibrationSteps;
+                // Every process of a job must stop at the same step: they agree on the mean time per step.
+                var perStep = parallel.Mean((_clock.Elapsed.TotalSeconds - _calibrationStart) / CalibrationSteps)[0];
                 var left = options.Minutes!.Value * 60 - state.Seconds;
                 state = state with { TotalSteps = state.Step + Math.Max(0, (long)(left / perStep)) };
                 schedule.Scheduler = Schedule(optimizer, options, state.TotalSteps, state.Step);
@@ -168,18 +178,23 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
     private static long TotalSteps(TeacherSolverOptions options, int stepsPerEpoch) =>
         options.Minutes is not null ? -1 : options.Epochs is int e ? (long)e * stepsPerEpoch : options.Steps;
 
-    /// <summary>One optimisation step on a batch; returns the loss before the update.</summary>
+    /// <summary>
+    /// One optimisation step on a batch (in a data-parallel job, this process's part of it: the contrastive loss then
+    /// compares against the whole job's features, as CLIP's distributed training does); returns the loss before the update.
+    /// </summary>
     internal static double TrainStep(ClipModel model, Optimizer optimizer, ImageCaptionDataset data, ReadOnlySpan<SampleChoice> items,
-        TeacherSolverOptions options, IReadOnlyList<Tensor> trainable)
+        TeacherSolverOptions options, IReadOnlyList<Tensor> trainable, DataParallel? parallel = null)
     {
+        parallel ??= DataParallel.Single;
         using var scope = torch.NewDisposeScope();
         var (images, tokens) = data.Batch(items);
         var image = model.encode_image(images);
         var text = model.encode_text(tokens);
         var scale = options.LearnTemperature ? model.LogitScale.exp() : torch.scalar_tensor(1 / options.Temperature);
-        var loss = ContrastiveLoss.ImageText(image, text, scale);
+        var loss = ContrastiveLoss.ImageText(parallel.Gather(image), parallel.Gather(text), scale);
         optimizer.zero_grad();
         loss.backward();
+        parallel.AverageGradients(trainable);
         if (options.GradientClip > 0) utils.clip_grad_norm_(trainable, options.GradientClip);
         optimizer.step();
         if (options.LearnTemperature)

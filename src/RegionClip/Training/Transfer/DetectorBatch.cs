@@ -86,11 +86,14 @@ public sealed class DetectorBatchBuilder(DetectionTrainingSet data, DetectorTrai
 
     /// <summary>
     /// The batch of step <paramref name="step"/> (0-based): stream positions step · B … step · B + B − 1, each bad image
-    /// replaced by the next readable one of the stream. A position seeds its image's scale, flip and RoI draws.
+    /// replaced by the next readable one of the stream. A position seeds its image's scale, flip and RoI draws, so a
+    /// process of a data-parallel job (<paramref name="shard"/>: its part of the global batch) sees what one process
+    /// with the whole batch sees at those positions.
     /// </summary>
-    public DetectorBatch Build(long step)
+    public DetectorBatch Build(long step, (int Offset, int Count)? shard = null)
     {
-        int size = options.Solver.BatchSize;
+        var (offset, size) = shard ?? (0, options.Solver.BatchSize);
+        long start = step * options.Solver.BatchSize + offset;
         int numClasses = data.TrainCategories.Count;
         using var scope = torch.NewDisposeScope();
         var images = new List<Tensor>();
@@ -98,10 +101,10 @@ public sealed class DetectorBatchBuilder(DetectionTrainingSet data, DetectorTrai
         var items = new List<int>();
         try
         {
-            for (long position = step * size; images.Count < size && position < step * size + size + data.Count; position++)
+            for (long position = start; images.Count < size && position < start + size + data.Count; position++)
             {
                 int item = ItemAt(position);
-                if (position >= step * size + size && items.Contains(item)) continue;   // a replacement, not a repeat
+                if (position >= start + size && items.Contains(item)) continue;   // a replacement, not a repeat
                 var rng = Prng.ForStream(options.Seed, "train/view", position);
                 int minSize = options.Input.MinSizes[rng.NextInt(options.Input.MinSizes.Length)];
                 bool flip = options.Input.HorizontalFlip && rng.Chance(0.5);

@@ -53,6 +53,9 @@ public sealed class DetectorTrainer : IDisposable
         (Options, Detector, Trainable, Optimizer, _data, _batches, _rpn, _proposals, _test, State) =
             (options, detector, trainable, optimizer, data, batches, rpn, proposals, test, state);
         ResumedFromStep = state.Step;
+        Parallel = DataParallel.Current;
+        _shard = Parallel.Shard(options.Solver.BatchSize, "solver.batch_size");
+        Parallel.Broadcast(detector.Weights);
         _schedule = new WarmupMultiStepLR(optimizer, options.Solver.Steps, options.Solver.Gamma, options.Solver.WarmupFactor, options.Solver.WarmupSteps);
         _schedule.set_iter(state.Step);
     }
@@ -64,6 +67,13 @@ public sealed class DetectorTrainer : IDisposable
     public IReadOnlyList<(string Name, Tensor Parameter)> Trainable { get; }
     public TrainingState State { get; private set; }
     public long ResumedFromStep { get; }
+    /// <summary>
+    /// The job's processes when a process group is initialized: each takes its shard of every global batch and the
+    /// gradients are averaged; rank 0 writes the files and evaluates. Exact against one process when every image yields
+    /// the same number of RoIs (the losses are means over the batch's RoIs; all norms are frozen).
+    /// </summary>
+    public DataParallel Parallel { get; }
+    private readonly (int Offset, int Count) _shard;
     public DetectionTrainingSet Data => _data;
     /// <summary>Steps per pass over the data; the epoch and cursor of <see cref="State"/> are bookkeeping, batches follow the step.</summary>
     public int StepsPerEpoch => Math.Max(1, _data.Count / Options.Solver.BatchSize);
@@ -241,15 +251,18 @@ public sealed class DetectorTrainer : IDisposable
     private StepOutput TrainStep(TrainingState state)
     {
         using var scope = torch.NewDisposeScope();
-        using var batch = _batches.Build(state.Step);
+        using var batch = _batches.Build(state.Step, _shard);
         var lr = Optimizer.param_groups[0].lr;
         var (cls, box) = Losses(batch);
         var total = cls + box * Options.Loss.BoxRegressionWeight;
         Optimizer.zero_grad();
         total.backward();
+        Parallel.AverageGradients([.. Trainable.Select(p => p.Parameter)]);
         if (Options.Solver.ClipNorm > 0) utils.clip_grad_norm_per_tensor_(Trainable.Select(p => p.Parameter), Options.Solver.ClipNorm);
         Optimizer.step();
-        return new StepOutput(lr, cls.item<double>(), box.item<double>(), total.item<double>(), batch.Rois.size(0), batch.Foreground, batch.Count);
+        var mean = Parallel.Mean(cls.item<double>(), box.item<double>(), total.item<double>());
+        var counts = Parallel.Sum(batch.Rois.size(0), batch.Foreground, batch.Count);
+        return new StepOutput(lr, mean[0], mean[1], mean[2], counts[0], counts[1], (int)counts[2]);
     }
 
     /// <summary>loss_cls and loss_box_reg of one batch (with gradient).</summary>
@@ -278,7 +291,7 @@ public sealed class DetectorTrainer : IDisposable
     public DetectorTrainResult Run(IProgress<(TrainingState State, DetectorStepRecord? Last)>? progress = null,
         IProgress<(int Done, int Total)>? evaluationProgress = null, Action<long, DetectorEvaluationResult>? evaluated = null, CancellationToken cancel = default)
     {
-        using var log = JsonLinesLog<DetectorStepRecord>.Open(LogPath, State.Step, r => r.Step, DetectorStepRecord.Json);
+        using var log = Parallel.IsMain ? JsonLinesLog<DetectorStepRecord>.Open(LogPath, State.Step, r => r.Step, DetectorStepRecord.Json) : null;
         DetectorStepRecord? last = null;
         var loop = new TrainLoop<StepOutput, DetectorStepRecord>(
             step: TrainStep,
@@ -287,15 +300,16 @@ public sealed class DetectorTrainer : IDisposable
             hooks:
             [
                 new LRScheduleHook<DetectorStepRecord>(_schedule),
-                new StepLogHook<DetectorStepRecord>(r => { log.Append(r); last = r; StepCompleted?.Invoke(r); }),
+                new StepLogHook<DetectorStepRecord>(r => { log?.Append(r); last = r; StepCompleted?.Invoke(r); }),
                 new ProgressHook<DetectorStepRecord>((s, r) => progress?.Report((s, r))),
                 new CheckpointHook<DetectorStepRecord>(Options.Solver.CheckpointEvery, SaveCheckpoint),
-                new PeriodicEvaluationHook<DetectorStepRecord>(_test is null ? 0 : Options.Evaluation.Every,
+                new PeriodicEvaluationHook<DetectorStepRecord>(_test is null || !Parallel.IsMain ? 0 : Options.Evaluation.Every,
                     (s, _) => evaluated?.Invoke(s.Step, Evaluate(evaluationProgress, cancel))),
-            ]);
+            ]) { Parallel = Parallel };
         State = loop.Run(State, cancel);
-        SaveFinal(FinalPath);
-        var result = _test is null ? null : Evaluate(evaluationProgress, cancel);
+        if (Parallel.IsMain) SaveFinal(FinalPath);
+        Parallel.Barrier();   // the log and the model are whole before any rank reads them
+        var result = _test is null || !Parallel.IsMain ? null : Evaluate(evaluationProgress, cancel);
         if (result is not null) evaluated?.Invoke(State.Step, result);
         var records = JsonLinesLog<DetectorStepRecord>.Read(LogPath, DetectorStepRecord.Json);
         return new DetectorTrainResult(FinalPath, CheckpointPath, LogPath, State.Step, ResumedFromStep, State.Seconds,
@@ -323,7 +337,7 @@ public sealed class DetectorTrainer : IDisposable
     public void SaveCheckpoint(TrainingState state)
     {
         State = state;
-        DetectorCheckpoint.Write(CheckpointPath, Detector, Optimizer, state, Options);
+        if (Parallel.IsMain) DetectorCheckpoint.Write(CheckpointPath, Detector, Optimizer, state, Options);
     }
 
     /// <summary>The trained detector in the official layout (backbone.*, roi_heads.box_predictor.*; lang_encoder.* when the init had one).</summary>

@@ -157,6 +157,42 @@ public sealed class DataParallelTrainingTests(TinyWorld world) : TorchTest, ICla
     }
 
     [Fact]
+    public void TrainedOnTheGatheredImageTextLossAloneTwoProcessesEndWithTheWeightsOfOne()
+    {
+        // The gather's backward sums each rank's gradient back to the owner: with the region losses off (they are
+        // per process), two processes train exactly as one with the whole batch.
+        using var dir = PretrainFixtures();
+        string Run(string name, params string[] extra)
+        {
+            var config = PretrainConfig(dir, batch: 2, steps: 3);
+            File.WriteAllText(config, File.ReadAllText(config).Replace("base_lr: 1.0e-12", "base_lr: 0.05") + "\nloss:\n  distillation: 0\n  contrastive: 0\n");
+            using (var p = JobProcess.Cli(null, ["pretrain", "--config", config, "--out", dir.File(name), .. extra]))
+                p.AssertSucceeds(Limit, name);
+            return Path.Combine(dir.File(name), RegionTextPretrainer.FinalFile);
+        }
+        var one = Checkpoint.LoadStateDict(Run("one"));
+        var two = Checkpoint.LoadStateDict(Run("two", "--nproc-per-node", "2"));
+        var start = Checkpoint.LoadStateDict(dir.File("student.pth"));
+        try
+        {
+            double moved = 0;
+            foreach (var (k, v) in one.Where(kv => kv.Key.StartsWith("backbone.", StringComparison.Ordinal)))
+            {
+                using var scope = torch.NewDisposeScope();
+                var diff = (v.to(ScalarType.Float64) - two[k].to(ScalarType.Float64)).abs().max().item<double>();
+                Assert.True(diff <= 1e-5, $"{k} differs by {diff}");
+                var key = "visual." + k["backbone.".Length..];
+                if (start.TryGetValue(key, out var s0)) moved = Math.Max(moved, (v.to(ScalarType.Float64) - s0.to(ScalarType.Float64)).abs().max().item<double>());
+            }
+            Assert.True(moved > 1e-4, $"the student hardly trained (largest change {moved})");
+        }
+        finally
+        {
+            foreach (var t in one.Values.Concat(two.Values).Concat(start.Values)) t.Dispose();
+        }
+    }
+
+    [Fact]
     public void ARankThatDiesStopsTheOtherWithAClearErrorAndTheJobResumes()
     {
         using var dir = Paths.TempDir();
