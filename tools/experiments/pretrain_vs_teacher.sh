@@ -6,7 +6,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dir=$1; name=$2; shift 2
-rc() { "$root/regionclip" --threads "${THREADS:-1}" "$@"; }
+rc() { "${RC:-$root/regionclip}" --threads "${THREADS:-1}" "$@"; }
 [ -f "$dir/concepts.txt" ] || rc concepts --captions "$dir/world/captions_train.json" --out "$dir/concepts.txt" --min-count 5 > /dev/null
 [ -f "$dir/eval_teacher.json" ] || rc evaluate-zero-shot --world "$dir/world" --model "$dir/teacher/teacher.pth" --rpn "$dir/rpn/rpn.pth" --out "$dir/eval_teacher.json"
 rc pretrain --config "$root/tools/experiments/pretrain_demo_world.yaml" --out "$dir/$name" \

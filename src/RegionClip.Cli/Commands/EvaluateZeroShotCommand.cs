@@ -37,12 +37,13 @@ internal static class EvaluateZeroShotCommand
             {
                 var task = ctx.AddTask("zero-shot detection on val", maxValue: 1);
                 var progress = new SyncProgress<DemoProgress>(p => { task.MaxValue = Math.Max(1, p.Total); task.Value = p.Done; });
-                result = DemoEvaluation.Run(worldDir, modelPath, network, options, progress, CancellationToken.None);
+                result = DemoEvaluation.Run(worldDir, modelPath, Path.GetFileName(modelPath), withCrops: true, network, options, progress, CancellationToken.None);
             });
             static string Pct(double v) => double.IsNaN(v) ? "–" : (100 * v).ToString("F1", CultureInfo.InvariantCulture);
             var table = new Table().AddColumns("regions", "AP50 novel", "AP50 base", "AP50 all", "top-1 novel", "top-1 base", "top-1 all");
             table.AddRow("GT", Pct(result.GtMode.Ap50Novel), Pct(result.GtMode.Ap50Base), Pct(result.GtMode.Ap50All), Pct(result.Region.Novel), Pct(result.Region.Base), Pct(result.Region.All));
-            table.AddRow("GT, crop-then-CLIP", "", "", "", Pct(result.Crop.Novel), Pct(result.Crop.Base), Pct(result.Crop.All));
+            var crop = result.Crop!;
+            table.AddRow("GT, crop-then-CLIP", "", "", "", Pct(crop.Novel), Pct(crop.Base), Pct(crop.All));
             table.AddRow("RPN", Pct(result.RpnMode.Ap50Novel), Pct(result.RpnMode.Ap50Base), Pct(result.RpnMode.Ap50All), "", "", "");
             CliOutput.Human.Write(table);
             // The metric names as report.json spells them (a dictionary keeps them from the camelCase policy).
@@ -58,7 +59,7 @@ internal static class EvaluateZeroShotCommand
             CliOutput.WriteJson(new
             {
                 model = modelPath, world = worldDir, images = result.Images, gtBoxes = result.GtBoxes,
-                gt = Scores(result.GtMode), rpn = Scores(result.RpnMode), regionTop1 = Top1(result.Region), cropTop1 = Top1(result.Crop),
+                gt = Scores(result.GtMode), rpn = Scores(result.RpnMode), regionTop1 = Top1(result.Region), cropTop1 = Top1(crop),
                 seconds = Math.Round(result.Seconds, 3),
             }, pr.GetValue(output));
             return 0;

@@ -17,13 +17,13 @@ namespace RegionClip.Cli.Demo;
 /// <summary>One val image's detections, kept for the report's pictures.</summary>
 public sealed record PictureDetections(string File, IReadOnlyList<Detection> Detections);
 
-/// <summary>What the zero-shot evaluation of the teacher on the val world measured.</summary>
+/// <summary>What the zero-shot evaluation of one model on the val world measured (<c>Crop</c> only where asked for).</summary>
 public sealed record DemoEvaluationResult(
-    int Images, int GtBoxes, Top1Accuracy Region, Top1Accuracy Crop, DetectionScores GtMode, DetectionScores RpnMode,
+    int Images, int GtBoxes, Top1Accuracy Region, Top1Accuracy? Crop, DetectionScores GtMode, DetectionScores RpnMode,
     IReadOnlyList<PictureDetections> Pictures, double Seconds);
 
 /// <summary>
-/// Zero-shot detection with the teacher on the val world, every category named by the world's
+/// Zero-shot detection with a model (the teacher, or the pretrained student) on the val world, every category named by the world's
 /// vocabulary: (1) GT mode — the ground-truth boxes classified by RegionCLIP's region features
 /// (RoIAlign on res4 → res5 → attention pool), scored as COCO AP50 over novel / base / all; the same
 /// boxes' top-1 accuracy against crop-then-CLIP (each box cut out, squashed to the teacher's input
@@ -34,14 +34,16 @@ internal static class DemoEvaluation
 {
     private const int Batch = 16;
 
-    public static DemoEvaluationResult Run(string worldDir, string teacherPath, ProposalNetwork rpn, DemoOptions options,
+    /// <param name="name">Names the model in progress messages.</param>
+    /// <param name="withCrops">Also classify each box by crop-then-CLIP (the Fig. 1 comparison, for the teacher).</param>
+    public static DemoEvaluationResult Run(string worldDir, string modelPath, string name, bool withCrops, ProposalNetwork rpn, DemoOptions options,
         IProgress<DemoProgress>? progress, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var gt = CocoDataset.Load(Path.Combine(worldDir, "instances_val.json"));
         var split = OpenVocabularySplit.Load(Path.Combine(worldDir, WorldWriter.CategorySplitFile), gt);
         var novel = split.NovelCategoryIds.ToHashSet();
-        using var model = RegionClipModel.Load(teacherPath);
+        using var model = RegionClipModel.Load(modelPath);
         var tokenizer = ClipTokenizer.Load(Path.Combine(worldDir, WorldVocabulary.FileName));
         using var concepts = ConceptPool.Create(model.Clip, tokenizer, gt.Categories.Select(c => c.Name).ToList(), gt.Categories.Select(c => c.Id).ToList(), cancel: cancel);
         var gtOptions = DetectionOptions.Coco;
@@ -76,17 +78,17 @@ internal static class DemoEvaluation
                 for (int i = 0; i < batch.Count; i++) gtDetections.AddRange(ToCoco(batch[i].Id, gtFound[i]));
 
                 var features = model.ExtractRegionFeatures(prepared, boxes);
-                var crops = CropFeatures(model, rgb, annotations);
+                var crops = withCrops ? CropFeatures(model, rgb, annotations) : null;
                 for (int i = 0; i < batch.Count; i++)
                 {
                     var regionBest = BestConcept(features[i], concepts.Embeddings);
-                    var cropBest = BestConcept(crops[i], concepts.Embeddings);
+                    var cropBest = crops is null ? null : BestConcept(crops[i], concepts.Embeddings);
                     for (int j = 0; j < annotations[i].Count; j++)
                     {
                         long category = annotations[i][j].CategoryId;
                         bool isNovel = novel.Contains(category);
                         regionHits.Add(new BoxPrediction(names[category], isNovel, names[concepts.CategoryIds![regionBest[j]]]));
-                        cropHits.Add(new BoxPrediction(names[category], isNovel, names[concepts.CategoryIds![cropBest[j]]]));
+                        if (cropBest is not null) cropHits.Add(new BoxPrediction(names[category], isNovel, names[concepts.CategoryIds![cropBest[j]]]));
                     }
                 }
 
@@ -102,13 +104,13 @@ internal static class DemoEvaluation
             {
                 foreach (var p in prepared) p.Dispose();
             }
-            progress?.Report(new DemoProgress(DemoStage.Evaluation, "zero-shot detection on val", Math.Min(start + Batch, images.Count), images.Count,
+            progress?.Report(new DemoProgress(DemoStage.Evaluation, $"zero-shot detection on val: {name}", Math.Min(start + Batch, images.Count), images.Count,
                 ItemsPerSecond: Math.Min(start + Batch, images.Count) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
         }
 
         var gtScores = Score(gt, split, gtDetections, gtSeconds);
         var rpnScores = Score(gt, split, rpnDetections, rpnSeconds);
-        return new DemoEvaluationResult(images.Count, regionHits.Count, Top1Accuracy.Count(regionHits), Top1Accuracy.Count(cropHits),
+        return new DemoEvaluationResult(images.Count, regionHits.Count, Top1Accuracy.Count(regionHits), withCrops ? Top1Accuracy.Count(cropHits) : null,
             gtScores, rpnScores, pictures, clock.Elapsed.TotalSeconds);
     }
 

@@ -1,6 +1,8 @@
 using RegionClip.Structures;
 using RegionClip.Training;
+using RegionClip.Training.Pretraining;
 using RegionClip.Training.Rpn;
+using RegionClip.Training.Transfer;
 
 namespace RegionClip.Cli.Demo;
 
@@ -21,6 +23,12 @@ public sealed record DemoOptions
     public TeacherOptions Teacher { get; init; } = TeacherOptions.Default;
     /// <summary>The class-agnostic RPN (its data paths, output folder, seed and input size are set by the demo).</summary>
     public RpnTrainingOptions Rpn { get; init; } = RpnTrainingOptions.Synthetic();
+    /// <summary>Concepts are the caption nouns seen at least this often in the train captions.</summary>
+    public int ConceptMinCount { get; init; } = 5;
+    /// <summary>RegionCLIP pretraining of the student (paths, output folder and seed are set by the demo).</summary>
+    public PretrainOptions Pretrain { get; init; } = PretrainPreset(steps: 300);
+    /// <summary>Open-vocabulary transfer, run twice with this schedule: from the teacher and from the student.</summary>
+    public DetectorTrainOptions Transfer { get; init; } = TransferPreset(steps: 200);
     /// <summary>
     /// Short side of the detection input, for the RPN (trained at this size) and the region features
     /// alike: the 64-px teacher recognises regions best at 128–240 px.
@@ -34,7 +42,37 @@ public sealed record DemoOptions
 
     public static DemoOptions Full { get; } = new();
 
-    public static DemoOptions Quick { get; } = new() { TrainImages = 2000, ValImages = 200, Teacher = TeacherOptions.Quick, Rpn = RpnTrainingOptions.Synthetic(quick: true), Pictures = 4, IsQuick = true };
+    public static DemoOptions Quick { get; } = new()
+    {
+        TrainImages = 2000, ValImages = 200, Teacher = TeacherOptions.Quick, Rpn = RpnTrainingOptions.Synthetic(quick: true),
+        Pretrain = PretrainPreset(steps: 100), Transfer = TransferPreset(steps: 60), Pictures = 4, IsQuick = true,
+    };
+
+    /// <summary>
+    /// Pretraining at the demo's scale: the RPN's 20 best proposals per image (the objects, not the background), the
+    /// teacher's pseudo labels and the losses at temperature 0.07 (the 64-px teacher's own, not RN50's 0.01).
+    /// </summary>
+    public static PretrainOptions PretrainPreset(long steps) => new()
+    {
+        Regions = new() { Source = RegionSource.Rpn, PerImage = 20, RpnTopK = 20, RpnNms = 0.5 },
+        Concepts = new() { Threshold = 0.1, TeacherTemperature = 0.07 },
+        Input = new() { MinSize = 240, MaxSize = 960, HorizontalFlip = true },
+        Solver = new()
+        {
+            BatchSize = 8, MaxSteps = steps, BaseLr = 0.002, WarmupSteps = steps / 6, Steps = [steps * 5 / 6], ClipNorm = 5.0, CheckpointEvery = 100,
+        },
+        Loss = new() { Temperature = 0.07 },
+    };
+
+    /// <summary>Transfer at the demo's scale: 128 RoIs per image, the detection size with scale jitter, RPN score fusion at test.</summary>
+    public static DetectorTrainOptions TransferPreset(long steps) => new()
+    {
+        Regions = new() { Source = TrainRegionSource.Rpn, PerImage = 128 },
+        Input = new() { MinSizes = [224, 240, 256], MaxSize = 960, TestMinSize = 240 },
+        Solver = new() { BatchSize = 4, MaxSteps = steps, BaseLr = 0.002, WarmupSteps = steps / 4, Steps = [steps * 4 / 5], CheckpointEvery = 100 },
+        Loss = new() { Temperature = 0.07 },
+        Evaluation = new() { RpnFusion = true },
+    };
 
     public DetectionResize DetectionResize => new(DetectionShortSide, 4 * DetectionShortSide);
 
@@ -45,6 +83,7 @@ public sealed record DemoOptions
         if (TrainSingleFraction is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(TrainSingleFraction), TrainSingleFraction, "must be in [0, 1]");
         if (DetectionShortSide is < 32 or > 2048) throw new ArgumentOutOfRangeException(nameof(DetectionShortSide), DetectionShortSide, "must be in 32..2048 pixels");
         if (Pictures < 0) throw new ArgumentOutOfRangeException(nameof(Pictures), Pictures, "must not be negative");
+        if (ConceptMinCount < 1) throw new ArgumentOutOfRangeException(nameof(ConceptMinCount), ConceptMinCount, "must be at least 1");
         Teacher.Validate();
     }
 }

@@ -1,7 +1,7 @@
 namespace RegionClip.Cli.Demo;
 
 /// <summary>The demo's stages, in order.</summary>
-public enum DemoStage { World, Teacher, Rpn, Evaluation, Report }
+public enum DemoStage { World, Teacher, Concepts, Rpn, Pretrain, Evaluation, Transfer, Report }
 
 /// <summary>
 /// Progress of one step of a stage: <paramref name="Done"/> of <paramref name="Total"/> items

@@ -7,9 +7,13 @@ using RegionClip.Training;
 namespace RegionClip.Cli.Demo;
 
 /// <summary>What a demo run produced; the report is built from it.</summary>
+/// <param name="Evaluation">The CLIP teacher zero-shot (with crop-then-CLIP).</param>
+/// <param name="StudentEvaluation">The RegionCLIP student zero-shot.</param>
+/// <param name="Transfer">Open-vocabulary detectors trained on base boxes: from the teacher, then from the student.</param>
 public sealed record DemoResult(
-    string OutDir, DemoOptions Options, IReadOnlyList<WorldSummary?> Worlds, TeacherResult Teacher, DemoRpnResult Rpn,
-    DemoEvaluationResult Evaluation, IReadOnlyDictionary<DemoStage, double> StageSeconds, int Threads)
+    string OutDir, DemoOptions Options, IReadOnlyList<WorldSummary?> Worlds, TeacherResult Teacher, DemoConceptsResult Concepts, DemoRpnResult Rpn,
+    DemoPretrainResult Pretrain, DemoEvaluationResult Evaluation, DemoEvaluationResult StudentEvaluation, IReadOnlyList<DemoTransferRun> Transfer,
+    IReadOnlyDictionary<DemoStage, double> StageSeconds, int Threads)
 {
     public string ReportHtml => Path.Combine(OutDir, DemoReport.HtmlFile);
     public string ReportJson => Path.Combine(OutDir, DemoReport.JsonFile);
@@ -17,9 +21,10 @@ public sealed record DemoResult(
 
 /// <summary>
 /// `regionclip demo`: every stage of RegionCLIP on the embedded synthetic world, on a CPU, in minutes —
-/// world → CLIP teacher trained from scratch on captions → class-agnostic RPN on base boxes →
-/// zero-shot detection of all categories on val (GT boxes and RPN proposals), region vs crop →
-/// OUT/report.html and OUT/report.json. Checkpoints live in OUT; with <c>resume</c> an interrupted run
+/// world → CLIP teacher trained from scratch on captions → concept pool parsed from the captions →
+/// class-agnostic RPN on base boxes → RegionCLIP pretraining of a student from the teacher → zero-shot
+/// detection of all categories on val by teacher and student (GT boxes and RPN proposals; region vs crop
+/// for the teacher) → open-vocabulary transfer on base boxes from each → OUT/report.html and OUT/report.json. Checkpoints live in OUT; with <c>resume</c> an interrupted run
 /// continues where it stopped (finished worlds are reused, training resumes from its last
 /// checkpoint) and ends with the numbers of an uninterrupted run.
 /// </summary>
@@ -30,6 +35,8 @@ public sealed class DemoRunner(string outDir, DemoOptions options)
     public string WorldDir => Path.Combine(OutDir, "world");
     public string TeacherDir => Path.Combine(OutDir, "teacher");
     public string RpnDir => Path.Combine(OutDir, "rpn");
+    public string PretrainDir => Path.Combine(OutDir, "pretrain");
+    public string TransferDir(string init) => Path.Combine(OutDir, "transfer_" + init.ToLowerInvariant());
 
     public DemoResult Run(bool resume = false, IProgress<DemoProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -47,13 +54,20 @@ public sealed class DemoRunner(string outDir, DemoOptions options)
 
         var worlds = Timed(DemoStage.World, () => WorldStage.Ensure(WorldDir, Options, progress, cancel));
         var teacher = Timed(DemoStage.Teacher, () => TrainTeacher(resume, progress, cancel));
+        var concepts = Timed(DemoStage.Concepts, () => DemoConcepts.Parse(WorldDir, OutDir, Options, progress, cancel));
         var rpn = Timed(DemoStage.Rpn, () => DemoRpn.Train(WorldDir, RpnDir, Options, resume, progress, cancel));
-        var evaluation = Timed(DemoStage.Evaluation, () =>
+        var pretrain = Timed(DemoStage.Pretrain, () =>
+            DemoPretrain.Train(WorldDir, teacher.TeacherPath, rpn.ModelPath, concepts.PoolPath, PretrainDir, Options, resume, progress, cancel));
+        var (evaluation, studentEvaluation) = Timed(DemoStage.Evaluation, () =>
         {
             using var network = ProposalNetwork.Load(rpn.ModelPath);
-            return DemoEvaluation.Run(WorldDir, teacher.TeacherPath, network, Options, progress, cancel);
+            return (DemoEvaluation.Run(WorldDir, teacher.TeacherPath, DemoPaper.Clip, withCrops: true, network, Options, progress, cancel),
+                    DemoEvaluation.Run(WorldDir, pretrain.ModelPath, DemoPaper.RegionClip, withCrops: false, network, Options, progress, cancel));
         });
-        var result = new DemoResult(OutDir, Options, worlds, teacher, rpn, evaluation, seconds, Torch.torch.get_num_threads());
+        var transfer = Timed(DemoStage.Transfer, () => new[] { (DemoPaper.Clip, teacher.TeacherPath), (DemoPaper.RegionClip, pretrain.ModelPath) }
+            .Select(t => DemoTransfer.Train(t.Item1, t.Item2, WorldDir, rpn.ModelPath, TransferDir(t.Item1), Options, resume, progress, cancel)).ToList());
+        var result = new DemoResult(OutDir, Options, worlds, teacher, concepts, rpn, pretrain, evaluation, studentEvaluation, transfer, seconds,
+            Torch.torch.get_num_threads());
         Timed(DemoStage.Report, () =>
         {
             progress?.Report(new DemoProgress(DemoStage.Report, "report", 0, 1));

@@ -18,10 +18,17 @@ public sealed class DemoRunnerTests : TorchTest
         int boxes = gt.Annotations.Count(a => !a.IsCrowd);
         Assert.Equal(boxes, result.Evaluation.GtBoxes);
         Assert.Equal(boxes, result.Evaluation.Region.Boxes);
-        Assert.Equal(boxes, result.Evaluation.Crop.Boxes);
+        Assert.Equal(boxes, result.Evaluation.Crop!.Boxes);
+        Assert.Equal(boxes, result.StudentEvaluation.Region.Boxes);
+        Assert.Null(result.StudentEvaluation.Crop);
         Assert.Equal(boxes, result.Evaluation.Region.BaseBoxes + result.Evaluation.Region.NovelBoxes);
         Assert.Equal(10, result.Teacher.Steps);
         Assert.Equal(6, result.Rpn.Steps);
+        Assert.NotEmpty(result.Concepts.Concepts);
+        Assert.Equal(4, result.Pretrain.Steps);
+        Assert.Equal([DemoPaper.Clip, DemoPaper.RegionClip], result.Transfer.Select(t => t.Init));
+        Assert.All(result.Transfer, t => Assert.Equal(4, t.Steps));
+        Assert.All(result.Transfer, t => Assert.InRange(t.Ap50Novel, 0, 1));
         Assert.InRange(result.Evaluation.GtMode.Ap50All, 0, 1);
         Assert.InRange(result.Evaluation.RpnMode.Ap50All, 0, 1);
         Assert.InRange(result.Rpn.Recall100, 0, 1);
@@ -34,12 +41,29 @@ public sealed class DemoRunnerTests : TorchTest
         Assert.Equal(Math.Round(result.Evaluation.RpnMode.Ap50Novel, 6), metrics.GetProperty("rpnMode").GetProperty("AP50_novel").GetDouble());
         Assert.Equal(Math.Round(result.Rpn.NovelRecall100, 6), metrics.GetProperty("rpn").GetProperty("novelRecall100").GetDouble());
 
+        // The paper section, in the issue's shape: four zero-shot rows (top1 only with GT regions), two transfer rows.
+        var paper = json.RootElement.GetProperty("paper");
+        var zeroShot = paper.GetProperty("zeroShot").EnumerateArray().ToList();
+        Assert.Equal(["CLIP/GT", "RegionCLIP/GT", "CLIP/RPN", "RegionCLIP/RPN"], zeroShot.Select(z => $"{z.GetProperty("model").GetString()}/{z.GetProperty("regions").GetString()}"));
+        Assert.Equal([true, true, false, false], zeroShot.Select(z => z.TryGetProperty("top1", out _)));
+        Assert.Equal(Math.Round(result.StudentEvaluation.GtMode.Ap50Novel, 6), zeroShot[1].GetProperty("AP50_novel").GetDouble());
+        Assert.Equal(Math.Round(result.StudentEvaluation.Region.All, 6), zeroShot[1].GetProperty("top1").GetDouble());
+        Assert.Equal(Math.Round(result.Evaluation.RpnMode.Ap50Base, 6), zeroShot[2].GetProperty("AP50_base").GetDouble());
+        var transfer = paper.GetProperty("transfer").EnumerateArray().ToList();
+        Assert.Equal(["CLIP", "RegionCLIP"], transfer.Select(t => t.GetProperty("init").GetString()));
+        Assert.Equal(Math.Round(result.Transfer[1].Ap50All, 6), transfer[1].GetProperty("AP50_all").GetDouble());
+        Assert.Equal(!TinyDemo.Options.IsQuick, paper.GetProperty("comparable").GetBoolean());
+
         var html = File.ReadAllText(result.ReportHtml);
         Assert.Contains("<svg", html);                     // the loss curve, inline
         Assert.Contains("region top-1", html);
+        Assert.Contains("Table 4", html);
+        Assert.Contains("Table 1", html);
         Assert.Equal(2, result.Evaluation.Pictures.Count);
+        Assert.Equal(result.Evaluation.Pictures.Select(p => p.File), result.StudentEvaluation.Pictures.Select(p => p.File));
         foreach (var p in result.Evaluation.Pictures)
-            Assert.True(File.Exists(Path.Combine(dir.FullName, "pictures", Path.GetFileNameWithoutExtension(p.File) + ".svg")), p.File);
+            foreach (var model in new[] { "clip", "regionclip" })
+                Assert.True(File.Exists(Path.Combine(dir.FullName, "pictures", $"{Path.GetFileNameWithoutExtension(p.File)}_{model}.svg")), p.File);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using RegionClip.Training.Rpn;
 
 namespace RegionClip.Tests.Demo;
 
-/// <summary>A demo small enough for unit tests: 160×120 worlds, an 8-wide teacher, a narrow RPN and a few steps of each.</summary>
+/// <summary>A demo small enough for unit tests: 160×120 worlds, an 8-wide teacher, a narrow RPN and a few steps of each stage.</summary>
 internal static class TinyDemo
 {
     public static DemoOptions Options => new()
@@ -24,7 +24,38 @@ internal static class TinyDemo
             Solver = new() { BatchSize = 8, Steps = 10, WarmupSteps = 2, CheckpointEvery = 4, LearningRate = 1e-3 },
         },
         Rpn = Rpn,
+        ConceptMinCount = 2,
+        Pretrain = Pretrain,
+        Transfer = Transfer,
     };
+
+    private static RegionClip.Training.Pretraining.PretrainOptions Pretrain
+    {
+        get
+        {
+            var p = DemoOptions.PretrainPreset(steps: 4);
+            return p with
+            {
+                Regions = p.Regions with { PerImage = 5, RpnTopK = 5 },
+                Input = p.Input with { MinSize = 96, MaxSize = 384 },
+                Solver = p.Solver with { BatchSize = 4, CheckpointEvery = 2 },
+            };
+        }
+    }
+
+    private static RegionClip.Training.Transfer.DetectorTrainOptions Transfer
+    {
+        get
+        {
+            var t = DemoOptions.TransferPreset(steps: 4);
+            return t with
+            {
+                Regions = t.Regions with { PerImage = 32 },
+                Input = t.Input with { MinSizes = [96], MaxSize = 384, TestMinSize = 96 },
+                Solver = t.Solver with { CheckpointEvery = 2 },
+            };
+        }
+    }
 
     private static RpnTrainingOptions Rpn
     {
