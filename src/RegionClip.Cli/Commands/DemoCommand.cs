@@ -21,15 +21,20 @@ internal static class DemoCommand
         {
             output, quick, resume, seed,
         };
+        var launch = new DistributedLaunch.Options();
+        launch.AddTo(cmd);
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
+            if (DistributedLaunch.LaunchIfAsked(pr, launch) is int exit) return exit;
             var options = (pr.GetValue(quick) ? DemoOptions.Quick : DemoOptions.Full) with { Seed = pr.GetValue(seed) };
             var runner = new DemoRunner(pr.GetValue(output)!, options);
             CliOutput.Human.MarkupLine($"[bold]RegionCLIP demo[/] ({(options.IsQuick ? "quick" : "full")}) → {Markup.Escape(runner.OutDir)}; "
                 + $"libtorch {Markup.Escape(Torch.torch.version)}, {Torch.torch.get_num_threads()} threads");
+            DistributedLaunch.JoinIfInJob();
             if (!Interruptible.TryRun(cancel => RunWithProgress(runner, pr.GetValue(resume), cancel),
                     $"rerun with --resume --out {runner.OutDir} to continue", out var result))
                 return Interruptible.InterruptedExitCode;
+            if (result is null) return 0;   // another rank of the job: rank 0 reports
             var table = new Table().Title("RegionCLIP on the synthetic world").AddColumns("measure", "value");
             foreach (var (what, value) in DemoReport.Rows(result)) table.AddRow(Markup.Escape(what), Markup.Escape(value));
             var stdout = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
@@ -51,11 +56,11 @@ internal static class DemoCommand
         return table;
     }
 
-    private static DemoResult RunWithProgress(DemoRunner runner, bool resume, CancellationToken cancel)
+    private static DemoResult? RunWithProgress(DemoRunner runner, bool resume, CancellationToken cancel)
     {
         var console = CliOutput.Human;
         if (!console.Profile.Capabilities.Interactive) return runner.Run(resume, new LogProgress(console), cancel);
-        DemoResult result = null!;
+        DemoResult? result = null;
         CliProgress.Bars()
             .Start(ctx =>
             {

@@ -30,4 +30,11 @@ internal static class DemoConcepts
         pool.Write(path);
         return new DemoConceptsResult(path, counts.Captions, counts.DistinctConcepts, [.. ConceptNames.ReadFile(path)]);
     }
+
+    /// <summary>A pool parsed before (another process of the job wrote it).</summary>
+    public static DemoConceptsResult Read(string outDir)
+    {
+        var path = Path.Combine(outDir, FileName);
+        return new DemoConceptsResult(path, 0, 0, [.. ConceptNames.ReadFile(path)]);
+    }
 }

@@ -3,6 +3,7 @@ using RegionClip.Common;
 using RegionClip.Modeling.Proposals;
 using RegionClip.Synthetic;
 using RegionClip.Training;
+using RegionClip.Training.Engine;
 
 namespace RegionClip.Cli.Demo;
 
@@ -38,9 +39,15 @@ public sealed class DemoRunner(string outDir, DemoOptions options)
     public string PretrainDir => Path.Combine(OutDir, "pretrain");
     public string TransferDir(string init) => Path.Combine(OutDir, "transfer_" + init.ToLowerInvariant());
 
-    public DemoResult Run(bool resume = false, IProgress<DemoProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Runs every stage. In a data-parallel job (a process group is initialized: `demo --nproc-per-node N`) every process
+    /// trains its shard of each batch, and rank 0 alone writes the worlds, parses the concepts, evaluates and reports,
+    /// with the idle processes' threads; it returns the result, the other ranks null.
+    /// </summary>
+    public DemoResult? Run(bool resume = false, IProgress<DemoProgress>? progress = null, CancellationToken cancel = default)
     {
         Options.Validate();
+        var parallel = DataParallel.Current;
         Directory.CreateDirectory(OutDir);
         var seconds = new Dictionary<DemoStage, double>();
         var clock = Stopwatch.StartNew();
@@ -52,22 +59,24 @@ public sealed class DemoRunner(string outDir, DemoOptions options)
             return result;
         }
 
-        var worlds = Timed(DemoStage.World, () => WorldStage.Ensure(WorldDir, Options, progress, cancel));
+        var worlds = Timed(DemoStage.World, () => parallel.OnMain(() => WorldStage.Ensure(WorldDir, Options, progress, cancel)));
         var teacher = Timed(DemoStage.Teacher, () => TrainTeacher(resume, progress, cancel));
-        var concepts = Timed(DemoStage.Concepts, () => DemoConcepts.Parse(WorldDir, OutDir, Options, progress, cancel));
+        var concepts = Timed(DemoStage.Concepts, () => parallel.OnMain(() => DemoConcepts.Parse(WorldDir, OutDir, Options, progress, cancel))
+                                                      ?? DemoConcepts.Read(OutDir));
         var rpn = Timed(DemoStage.Rpn, () => DemoRpn.Train(WorldDir, RpnDir, Options, resume, progress, cancel));
         var pretrain = Timed(DemoStage.Pretrain, () =>
             DemoPretrain.Train(WorldDir, teacher.TeacherPath, rpn.ModelPath, concepts.PoolPath, PretrainDir, Options, resume, progress, cancel));
-        var (evaluation, studentEvaluation) = Timed(DemoStage.Evaluation, () =>
+        var evaluations = Timed(DemoStage.Evaluation, () => parallel.OnMain(() =>
         {
             using var network = ProposalNetwork.Load(rpn.ModelPath);
-            return (DemoEvaluation.Run(WorldDir, teacher.TeacherPath, DemoPaper.Clip, withCrops: true, network, Options, progress, cancel),
-                    DemoEvaluation.Run(WorldDir, pretrain.ModelPath, DemoPaper.RegionClip, withCrops: false, network, Options, progress, cancel));
-        });
+            return (Teacher: DemoEvaluation.Run(WorldDir, teacher.TeacherPath, DemoPaper.Clip, withCrops: true, network, Options, progress, cancel),
+                    Student: DemoEvaluation.Run(WorldDir, pretrain.ModelPath, DemoPaper.RegionClip, withCrops: false, network, Options, progress, cancel));
+        }));
         var transfer = Timed(DemoStage.Transfer, () => new[] { (DemoPaper.Clip, teacher.TeacherPath), (DemoPaper.RegionClip, pretrain.ModelPath) }
             .Select(t => DemoTransfer.Train(t.Item1, t.Item2, WorldDir, rpn.ModelPath, TransferDir(t.Item1), Options, resume, progress, cancel)).ToList());
-        var result = new DemoResult(OutDir, Options, worlds, teacher, concepts, rpn, pretrain, evaluation, studentEvaluation, transfer, seconds,
-            Torch.torch.get_num_threads());
+        if (!parallel.IsMain) return null;   // rank 0 reports for the job
+        var result = new DemoResult(OutDir, Options, worlds!, teacher, concepts, rpn, pretrain, evaluations.Teacher, evaluations.Student, transfer, seconds,
+            Torch.torch.get_num_threads() * parallel.LocalWorldSize);
         Timed(DemoStage.Report, () =>
         {
             progress?.Report(new DemoProgress(DemoStage.Report, "report", 0, 1));

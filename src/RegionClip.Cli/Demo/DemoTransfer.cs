@@ -33,9 +33,9 @@ internal static class DemoTransfer
         var evaluation = progress is null ? null : new SyncProgress<(int Done, int Total)>(p =>
             progress.Report(new DemoProgress(DemoStage.Transfer, $"transfer from {name}: val detection", p.Done, p.Total)));
         var result = trainer.Run(relay, evaluation, cancel: cancel);
-        var e = result.Evaluation ?? throw new InvalidOperationException($"the transfer from {name} was not evaluated");
         var log = JsonLinesLog<DetectorStepRecord>.Read(result.LogPath, DetectorStepRecord.Json);
-        return new DemoTransferRun(name, result.ModelPath, result.LogPath, result.Steps, result.TrainSeconds, e.Novel, e.Base, e.All, e.Seconds,
-            [.. log.Select(s => ((double)s.Step, s.Total))]);
+        var e = result.Evaluation;   // rank 0 of a data-parallel job evaluates; elsewhere there are no numbers
+        return new DemoTransferRun(name, result.ModelPath, result.LogPath, result.Steps, result.TrainSeconds,
+            e?.Novel ?? double.NaN, e?.Base ?? double.NaN, e?.All ?? double.NaN, e?.Seconds ?? 0, [.. log.Select(s => ((double)s.Step, s.Total))]);
     }
 }

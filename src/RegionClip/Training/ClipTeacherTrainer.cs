@@ -90,10 +90,13 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
 
             ZeroShotResult? zeroShot = null;
             var evalClock = Stopwatch.StartNew();
-            if (evaluate && parallel.IsMain && File.Exists(Path.Combine(WorldDir, "instances_val.json")))
+            if (evaluate && File.Exists(Path.Combine(WorldDir, "instances_val.json")))
             {
-                using var clip = ClipModel.Load(TeacherPath);
-                zeroShot = ZeroShotEvaluation.Evaluate(clip, tokenizer, WorldDir, "val", Report(progress, TeacherPhase.Evaluating), cancel);
+                zeroShot = parallel.OnMain(() =>
+                {
+                    using var clip = ClipModel.Load(TeacherPath);
+                    return ZeroShotEvaluation.Evaluate(clip, tokenizer, WorldDir, "val", Report(progress, TeacherPhase.Evaluating), cancel);
+                });
             }
             return new TeacherResult(TeacherPath, CheckpointPath, LogPath, options, model.Config, model.parameters().Sum(p => p.numel()),
                 data.Count, batch, state.Step, resumedFrom, state.Seconds,

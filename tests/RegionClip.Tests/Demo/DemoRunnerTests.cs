@@ -11,7 +11,7 @@ public sealed class DemoRunnerTests : TorchTest
     public void ATinyDemoRunsEveryStageAndReportsItsNumbers()
     {
         using var dir = new TempDir("demo-tiny");
-        var result = new DemoRunner(dir.FullName, TinyDemo.Options).Run();
+        var result = new DemoRunner(dir.FullName, TinyDemo.Options).Run()!;
 
         // Every ground-truth box of the val world is classified both ways.
         var gt = CocoDataset.Load(Path.Combine(dir.FullName, "world", "instances_val.json"));
@@ -90,13 +90,13 @@ public sealed class DemoRunnerTests : TorchTest
     public void AFinishedWorldIsReusedAndADifferentOneIsRendered()
     {
         using var dir = new TempDir("demo-world");
-        var first = new DemoRunner(dir.FullName, TinyDemo.Options).Run();
+        var first = new DemoRunner(dir.FullName, TinyDemo.Options).Run()!;
         Assert.All(first.Worlds, w => Assert.NotNull(w));
         var metrics = Metrics(dir.FullName);
-        var again = new DemoRunner(dir.FullName, TinyDemo.Options).Run(resume: true);
+        var again = new DemoRunner(dir.FullName, TinyDemo.Options).Run(resume: true)!;
         Assert.All(again.Worlds, w => Assert.Null(w));   // reused: nothing rendered
         Assert.Equal(metrics, Metrics(dir.FullName));     // a finished teacher is only re-evaluated
-        var other = new DemoRunner(dir.FullName, TinyDemo.Options with { Seed = 6 }).Run();
+        var other = new DemoRunner(dir.FullName, TinyDemo.Options with { Seed = 6 }).Run()!;
         Assert.All(other.Worlds, w => Assert.NotNull(w));
     }
 

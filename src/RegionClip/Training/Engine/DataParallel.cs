@@ -24,6 +24,8 @@ public sealed class DataParallel
 
     public int Rank { get; }
     public int WorldSize { get; }
+    /// <summary>Processes of the job on this machine (torchrun's LOCAL_WORLD_SIZE; 1 when unset).</summary>
+    public int LocalWorldSize => IsDistributed && int.TryParse(Environment.GetEnvironmentVariable("LOCAL_WORLD_SIZE"), out var n) && n > 0 ? n : 1;
     public bool IsDistributed => WorldSize > 1;
     /// <summary>The rank that writes logs, checkpoints and the final model.</summary>
     public bool IsMain => Rank == 0;
@@ -111,6 +113,33 @@ public sealed class DataParallel
         Tensor gathered = null!;
         Collective("the feature gather", () => gathered = Dist.all_gather_with_grad(local));
         return gathered;
+    }
+
+    /// <summary>
+    /// Work only rank 0 does (an evaluation, a report) while the others wait: it runs with the threads of this machine's
+    /// idle processes added to its own, then every rank meets at a barrier. Returns the work's result on rank 0, the
+    /// default elsewhere.
+    /// </summary>
+    public T? OnMain<T>(Func<T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (!IsDistributed) return work();
+        T? result = default;
+        if (IsMain)
+        {
+            int threads = torch.get_num_threads();
+            torch.set_num_threads(threads * LocalWorldSize);
+            try
+            {
+                result = work();
+            }
+            finally
+            {
+                torch.set_num_threads(threads);
+            }
+        }
+        Barrier();
+        return result;
     }
 
     /// <summary>Waits for every rank (e.g. while rank 0 writes a file the others will read).</summary>

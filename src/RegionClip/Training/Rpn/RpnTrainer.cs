@@ -93,12 +93,16 @@ public static class RpnTrainer
         var steps = RpnTrainingLog.Read(paths.Log);
         ProposalRecall? recall = null;
         double evalSeconds = 0;
-        if (val is not null && parallel.IsMain)
+        if (val is not null)
         {
-            var last = evaluations.LastOrDefault();
-            if (last is null || last.Step != state.Step) evaluations.Add(last = run.Evaluate(state.Step));
-            recall = last.Recall;
-            evalSeconds = last.Seconds;
+            parallel.OnMain(() =>
+            {
+                var last = evaluations.LastOrDefault();
+                if (last is null || last.Step != state.Step) evaluations.Add(last = run.Evaluate(state.Step));
+                recall = last.Recall;
+                evalSeconds = last.Seconds;
+                return 0;
+            });
         }
         if (parallel.IsMain) RpnTrainingLog.WriteJson(paths.JsonLog, steps, evaluations);
         int stepsPerEpoch = Math.Max(1, train.Count / batch);

@@ -309,7 +309,7 @@ public sealed class DetectorTrainer : IDisposable
         State = loop.Run(State, cancel);
         if (Parallel.IsMain) SaveFinal(FinalPath);
         Parallel.Barrier();   // the log and the model are whole before any rank reads them
-        var result = _test is null || !Parallel.IsMain ? null : Evaluate(evaluationProgress, cancel);
+        var result = _test is null ? null : Parallel.OnMain(() => Evaluate(evaluationProgress, cancel));
         if (result is not null) evaluated?.Invoke(State.Step, result);
         var records = JsonLinesLog<DetectorStepRecord>.Read(LogPath, DetectorStepRecord.Json);
         return new DetectorTrainResult(FinalPath, CheckpointPath, LogPath, State.Step, ResumedFromStep, State.Seconds,
