@@ -45,10 +45,12 @@ internal static class DistributedLaunch
     /// With --nproc-per-node (and not already inside a job), starts the processes and waits for them; returns their
     /// exit code (the first failure's). Null when this process is to do the work itself.
     /// </summary>
-    internal static int? LaunchIfAsked(ParseResult parse, Options o)
+    /// <param name="defaultPerNode">Processes when --nproc-per-node is not given (the demo: one per two cores).</param>
+    internal static int? LaunchIfAsked(ParseResult parse, Options o, int? defaultPerNode = null)
     {
-        if (parse.GetValue(o.NprocPerNode) is not int perNode || Environment.GetEnvironmentVariable("RANK") is not null) return null;
+        if ((parse.GetValue(o.NprocPerNode) ?? defaultPerNode) is not int perNode || Environment.GetEnvironmentVariable("RANK") is not null) return null;
         int nodes = parse.GetValue(o.Nnodes), node = parse.GetValue(o.NodeRank);
+        if (perNode == 1 && nodes == 1) return null;   // one process: this one
         if (perNode < 1) throw new ArgumentException($"--nproc-per-node is {perNode}; it must be at least 1");
         if (nodes < 1) throw new ArgumentException($"--nnodes is {nodes}; it must be at least 1");
         if (node < 0 || node >= nodes) throw new ArgumentException($"--node-rank {node} is outside 0..{nodes - 1}");

@@ -7,8 +7,8 @@ using RegionClip.Training.Transfer;
 namespace RegionClip.Cli.Demo;
 
 /// <summary>
-/// Everything `regionclip demo` does, with the two presets: <see cref="Full"/> (≈ 12 minutes on two
-/// cores) and <see cref="Quick"/> (under 3 minutes, for tests and a first look).
+/// Everything `regionclip demo` does, with the two presets: <see cref="Full"/> (about 20 minutes on two
+/// cores) and <see cref="Quick"/> (a few minutes, for tests and a first look).
 /// </summary>
 public sealed record DemoOptions
 {
@@ -64,9 +64,13 @@ public sealed record DemoOptions
         Loss = new() { Temperature = 0.07 },
     };
 
-    /// <summary>Transfer at the demo's scale: 128 RoIs per image, the detection size with scale jitter, RPN score fusion at test.</summary>
+    /// <summary>
+    /// Transfer at the demo's scale: 128 RoIs per image, the detection size with scale jitter, RPN score fusion at test;
+    /// res5 and the attention pool train (FREEZE_AT 4), so the region features below them stay the init's.
+    /// </summary>
     public static DetectorTrainOptions TransferPreset(long steps) => new()
     {
+        Model = new() { FreezeAt = 4 },
         Regions = new() { Source = TrainRegionSource.Rpn, PerImage = 128 },
         Input = new() { MinSizes = [224, 240, 256], MaxSize = 960, TestMinSize = 240 },
         Solver = new() { BatchSize = 4, MaxSteps = steps, BaseLr = 0.002, WarmupSteps = steps / 4, Steps = [steps * 4 / 5], CheckpointEvery = 100 },

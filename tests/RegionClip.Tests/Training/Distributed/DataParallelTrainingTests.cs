@@ -89,9 +89,8 @@ public sealed class DataParallelTrainingTests(TinyWorld world) : TorchTest, ICla
         for (int i = 0; i < 4; i++)
         {
             var path = dir.File($"img{i}.png");
-            using var image = ImageIO.Read(path);
-            using var crop = image.narrow(0, 0, 56).narrow(1, 0, 64).contiguous();
-            ImageIO.WritePng(crop, path);
+            using var scope = torch.NewDisposeScope();
+            ImageIO.WritePng(ImageIO.Read(path).narrow(0, 0, 56).narrow(1, 0, 64).contiguous(), path);
         }
         return dir;
     }
