@@ -153,7 +153,8 @@ internal static class DistributedLaunch
         return kept;
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port free on this machine now (for a one-machine rendezvous).</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

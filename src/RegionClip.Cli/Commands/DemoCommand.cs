@@ -32,7 +32,7 @@ internal static class DemoCommand
             var options = (pr.GetValue(quick) ? DemoOptions.Quick : DemoOptions.Full) with { Seed = pr.GetValue(seed) };
             var runner = new DemoRunner(pr.GetValue(output)!, options);
             CliOutput.Human.MarkupLine($"[bold]RegionCLIP demo[/] ({(options.IsQuick ? "quick" : "full")}) → {Markup.Escape(runner.OutDir)}; "
-                + $"libtorch {Markup.Escape(Torch.torch.version)}, {Processes()}{Torch.torch.get_num_threads()} threads{(Processes() == "" ? "" : " each")}");
+                + $"libtorch {Markup.Escape(Torch.torch.version)}, {ThreadsPerProcess()}");
             DistributedLaunch.JoinIfInJob();
             if (!Interruptible.TryRun(cancel => RunWithProgress(runner, pr.GetValue(resume), cancel),
                     $"rerun with --resume --out {runner.OutDir} to continue", out var result))
@@ -52,9 +52,12 @@ internal static class DemoCommand
         return cmd;
     }
 
-    /// <summary>"N processes × " in a multi-process job, else nothing.</summary>
-    private static string Processes() =>
-        int.TryParse(Environment.GetEnvironmentVariable("WORLD_SIZE"), out var n) && n > 1 ? $"{n} processes × " : "";
+    /// <summary>"N threads", or "P processes × N threads each" in a multi-process job.</summary>
+    private static string ThreadsPerProcess()
+    {
+        int threads = Torch.torch.get_num_threads();
+        return int.TryParse(Environment.GetEnvironmentVariable("WORLD_SIZE"), out var n) && n > 1 ? $"{n} processes × {threads} threads each" : $"{threads} threads";
+    }
 
     private static Table PaperTable(string title, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {

@@ -80,10 +80,10 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
             checkpoint = null;
             var resumedFrom = state.Step;
             var parallel = DataParallel.Current;
-            parallel.Shard(batch, "solver.batch_size");
+            var shard = parallel.Shard(batch, "solver.batch_size");
             parallel.Broadcast(model);
 
-            state = TrainLoop(model, optimizer, data, options, state, batch, parallel, progress, cancel);
+            state = TrainLoop(model, optimizer, data, options, state, batch, parallel, shard, progress, cancel);
             if (parallel.IsMain) Torch.Serialization.Checkpoint.SaveStateDict(model.state_dict(), TeacherPath);
             parallel.Barrier();   // the log and the model are whole before any rank reads them
             var log = TrainingLog.Read(LogPath);
@@ -110,10 +110,9 @@ public sealed class ClipTeacherTrainer(string worldDir, string outDir, TeacherOp
     }
 
     private TrainingState TrainLoop(ClipModel model, Optimizer optimizer, ImageCaptionDataset data, TeacherOptions options, TrainingState state,
-        int batch, DataParallel parallel, IProgress<TeacherProgress>? progress, CancellationToken cancel)
+        int batch, DataParallel parallel, (int Offset, int Count) shard, IProgress<TeacherProgress>? progress, CancellationToken cancel)
     {
         using var log = parallel.IsMain ? TrainingLog.Open(LogPath, state.Step) : null;
-        var shard = parallel.Shard(batch, "solver.batch_size");
         var trainable = model.parameters().Where(p => p.requires_grad).ToList<Tensor>();
         model.train();
         SampleChoice[]? plan = null;

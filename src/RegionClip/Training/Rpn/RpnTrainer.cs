@@ -79,12 +79,12 @@ public static class RpnTrainer
         checkpoint?.Restore(network, optimizer);
         checkpoint?.Dispose();   // its tensors are copied; free them before training (disposing twice is harmless)
         var parallel = DataParallel.Current;
-        parallel.Shard(batch, "solver.batch_size");
+        var shard = parallel.Shard(batch, "solver.batch_size");
         parallel.Broadcast(network);
         var resumedFrom = state.Step;
         var evaluations = RpnTrainingLog.ReadEvaluations(paths.JsonLog).Where(e => resumedFrom > 0 && e.Step <= resumedFrom).ToList();
 
-        var run = new TrainingSession(network, optimizer, trainable, options, train, val, batch, parallel, paths, evaluations, progress, cancel);
+        var run = new TrainingSession(network, optimizer, trainable, options, train, val, batch, parallel, shard, paths, evaluations, progress, cancel);
         state = run.Train(state);
 
         network.eval();
@@ -122,7 +122,7 @@ public static class RpnTrainer
 
     /// <summary>One training session: the loop, checkpoints and evaluations.</summary>
     private sealed class TrainingSession(ProposalNetwork network, Optimizer optimizer, IReadOnlyList<Tensor> trainable, RpnTrainingOptions options,
-        RpnDataset train, RpnDataset? val, int batch, DataParallel parallel, RunPaths paths, List<RpnEvaluationRecord> evaluations,
+        RpnDataset train, RpnDataset? val, int batch, DataParallel parallel, (int Offset, int Count) shard, RunPaths paths, List<RpnEvaluationRecord> evaluations,
         IProgress<RpnProgress>? progress, CancellationToken cancel)
     {
         private readonly AnchorMatcher _matcher = new(options.Model.IouThresholds[0], options.Model.IouThresholds[1]);
@@ -185,7 +185,7 @@ public static class RpnTrainer
             var features = network.Backbone.forward(input);
             var (logits, deltas, anchors) = network.Rpn.DenseOutputs(features);
             using var targets = RpnTargets.Compute(anchors, samples.Select(s => s.Boxes).ToList(), _matcher, _sampler,
-                i => Prng.ForStream(options.Seed, "rpn/anchors", step * batch + _shard.Offset + i));
+                i => Prng.ForStream(options.Seed, "rpn/anchors", step * batch + shard.Offset + i));
             using var losses = RpnLosses.Compute(logits, deltas, anchors, targets, options.Model.BatchSizePerImage, options.Model.ObjectnessLossWeight, options.Model.BoxLossWeight);
             optimizer.zero_grad();
             losses.Total.backward();
@@ -203,10 +203,9 @@ public static class RpnTrainer
                 _plan = EpochPlan(options.Seed, epoch, train.Count, options.Input.HorizontalFlip, options.Input.TrainMinSizes ?? [options.Input.MinSize]);
                 _planEpoch = epoch;
             }
-            return _plan!.AsSpan(cursor * batch + _shard.Offset, _shard.Count).ToArray();
+            return _plan!.AsSpan(cursor * batch + shard.Offset, shard.Count).ToArray();
         }
 
-        private readonly (int Offset, int Count) _shard = parallel.Shard(batch, "solver.batch_size");
 
         private RpnSampleChoice[]? _plan;
         private int _planEpoch = -1;

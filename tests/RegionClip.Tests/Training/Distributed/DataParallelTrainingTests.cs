@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RegionClip.Cli;
 using RegionClip.Data;
 using RegionClip.Torch.Serialization;
 using RegionClip.Training.Engine;
@@ -196,7 +197,7 @@ public sealed class DataParallelTrainingTests(TinyWorld world) : TorchTest, ICla
     {
         using var dir = Paths.TempDir();
         var config = RpnConfig(dir, steps: 400, checkpointEvery: 10);
-        var port = JobProcess.FreePort();
+        var port = DistributedLaunch.FreePort();
         var log = Path.Combine(dir.File("out"), RpnTrainer.LogFile);
         using var rank0 = JobProcess.Cli(JobProcess.RankEnvironment(0, 2, port, timeoutSeconds: 30), "train-rpn", "--config", config, "--out", dir.File("out"));
         using var rank1 = JobProcess.Cli(JobProcess.RankEnvironment(1, 2, port, timeoutSeconds: 30), "train-rpn", "--config", config, "--out", dir.File("out"));

@@ -27,7 +27,7 @@ public sealed class DistributedInteropTests
     public void ACSharpProcessAndAPythonProcessShareOneGlooGroup(int csharpRank)
     {
         Skip.IfNot(JobProcess.PythonWithTorch(), $"{JobProcess.SystemPython} with torch.distributed (Debian python3-torch) is not installed: skipped");
-        var port = JobProcess.FreePort();
+        var port = DistributedLaunch.FreePort();
         var init = $"tcp://127.0.0.1:{port}";
         var script = Path.Combine(RepoRoot(), "tools", "distributed", "dist_check.py");
         using var python = JobProcess.Python(script, init, $"{1 - csharpRank}", "2");

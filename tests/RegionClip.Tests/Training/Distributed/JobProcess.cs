@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace RegionClip.Tests.Training.Distributed;
@@ -50,13 +48,6 @@ internal sealed class JobProcess : IDisposable
         if (!File.Exists(SystemPython)) return false;
         using var p = new JobProcess(new ProcessStartInfo(SystemPython, ["-c", "import torch.distributed as d; assert d.is_available()"]));
         return p.Wait(TimeSpan.FromMinutes(2)) == 0;
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     internal bool HasExited => _process.HasExited;
