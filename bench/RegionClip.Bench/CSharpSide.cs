@@ -51,6 +51,8 @@ internal static class CSharpSide
             if (Wanted("regions")) cases.AddRange(RegionCases.Run(dataDir, quick, parity));
             DetectParity? detectParity = null;
             if (Wanted("detect")) cases.AddRange(DetectCases.Run(dataDir, quick, out detectParity));
+            if (Wanted("boxes")) cases.AddRange(BoxesCases.Run(dataDir, quick, parity));
+            if (Wanted("coldstart")) cases.AddRange(ColdStartCases.Run(dataDir, quick, threads));
             PretrainSteps? pretrainSteps = null;
             if (Wanted("pretrain")) cases.AddRange(PretrainCases.Run(dataDir, quick, parity, out pretrainSteps));
             TrainSteps? trainSteps = null;

@@ -7,7 +7,7 @@ using RegionClip.Bench;
 //           writes the weights and inputs with tools/bench/bench_torch.py, then R rounds of
 //           PyTorch then C#, each side in a fresh process with OMP_NUM_THREADS=N, each started
 //           on a quiet machine; prints the table and writes the JSON report. Groups: ops, resnet,
-//           clip, regions, detect, pretrain, train (all by default; detect, pretrain and train always run in
+//           clip, regions, detect, boxes, coldstart, pretrain, train (all by default; all but the first four always run in
 //           processes of their own, so their peak memory is the detector's or the training step's).
 //           --smoke: the train group at a reduced size (224x320, 64 RoIs per image; implies --quick), to
 //           check the harness; not a measurement.
@@ -88,10 +88,10 @@ internal sealed record Options(
         return o;
     }
 
-    public static readonly string[] AllGroups = ["ops", "resnet", "clip", "regions", "detect", "pretrain", "train"];
+    public static readonly string[] AllGroups = ["ops", "resnet", "clip", "regions", "detect", "boxes", "coldstart", "pretrain", "train"];
 
     /// <summary>Groups that always run in processes of their own, so that their peak memory is theirs.</summary>
-    public static readonly string[] StandaloneGroups = ["detect", "pretrain", "train"];
+    public static readonly string[] StandaloneGroups = ["detect", "boxes", "coldstart", "pretrain", "train"];
 
     /// <summary>The groups an --only value names (null: all).</summary>
     public static string[]? Groups(string? only) =>

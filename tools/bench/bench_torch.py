@@ -26,6 +26,14 @@ them one for one, with the same repetitions and warm-up:
                  the raw objectness, per-class NMS 0.5, score > 0.02, top 300 (ms per image)
   detect_prepare, detect_rpn, detect_regions, detect_classify
                  the same pipeline's stages, from separate staged passes (ms)
+  boxes_8x300    the same detection among given boxes (GT mode, user boxes; detect_reference.detect_in_boxes): 8 RGB
+                 images of 800x1216 with 300 boxes each, 1203 concepts, no objectness, one image per call (ms for all 8)
+  boxes_prepare, boxes_regions, boxes_classify
+                 its stages summed over the 8 images, from a separate staged pass (ms)
+  coldstart_process  one process from spawn to exit detecting among 30 boxes of one 800x1216 JPEG with 20 precomputed
+                 concepts, as a user's first call: `detect_reference.py` here, `./regionclip detect --boxes --concepts`
+                 in C# (ms; one untimed process first, so the files are in the page cache)
+  coldstart_warm the same call in a warm process: decode, detect (ms)
   pretrain_step  one RegionCLIP pretraining step (PretrainFastRCNN in training, tools/fixtures/pretrain_reference.py):
                  student and teacher CLIP RN50 visual towers with FrozenBatchNorm, the frozen RN50 text tower,
                  2 images of 800x1216, 100 regions + 1 global box per image, 4764 concepts, one caption per
@@ -43,6 +51,8 @@ RN50's shapes and seeded random weights, written to clip_rn50.pt with clip_io.pt
 reference embeddings). The detect group adds detect_rpn.pth (rpn_reference.py's R50-FPN with
 rpn_lvis_866.pth's shapes, seeded, norms calibrated on the image as tools/fixtures/gen_rpn.py does) and
 detect_io.pt (image, concepts, the reference's proposals and detections at the bench's thread count).
+The boxes group adds boxes_io.pt (8 images, 300 boxes each, the concepts and the reference's detections per image),
+the coldstart group coldstart/ (image.jpg, boxes.json, concepts.pt).
 The pretrain group adds pretrain_student.pt (a second seeded RN50 CLIP, visual.* keys only; the teacher
 and the text tower are clip_rn50.pt) and pretrain_io.pt (images, rois, global boxes, tokens, concepts and
 the reference's step-1 losses at the bench's thread count).
@@ -55,7 +65,7 @@ subsampled and both sides train on the same RoIs), train_concepts.pth [48, 1024]
 bbox_pred.pth (the official N(0, 0.001^2) start) and manifest.json (settings and the reference's step-1 losses
 at the bench's thread count). --smoke makes the same at 224x320 with 64 RoIs per image (3 base boxes, 15
 foreground) to check the harness quickly; its timings are no measurement.
-Groups: ops, resnet, clip, regions, detect, pretrain, train (--only takes a comma-separated list). The peak
+Groups: ops, resnet, clip, regions, detect, boxes, coldstart, pretrain, train (--only takes a comma-separated list). The peak
 resident memory of the process (ru_maxrss) is reported as peak_rss_mb.
 """
 import argparse
@@ -75,7 +85,7 @@ def parse_args():
     p.add_argument("--json", default=None, help="write results here (default: print them)")
     p.add_argument("--prepare-only", action="store_true", help="(re)write weights, inputs and outputs; time nothing")
     p.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
-    p.add_argument("--only", default=None, help="groups of cases, comma-separated: ops, resnet, clip, regions, detect, pretrain, train")
+    p.add_argument("--only", default=None, help="groups of cases, comma-separated: ops, resnet, clip, regions, detect, boxes, coldstart, pretrain, train")
     p.add_argument("--smoke", action="store_true",
                    help="the train group at a reduced size (224x320, 64 RoIs per image): a harness check")
     return p.parse_args()
@@ -90,10 +100,12 @@ import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
 
 SIZES = {"224": (224, 224), "800": (800, 1216)}
-GROUPS = ("ops", "resnet", "clip", "regions", "detect", "pretrain", "train")
+GROUPS = ("ops", "resnet", "clip", "regions", "detect", "boxes", "coldstart", "pretrain", "train")
 BASE_GROUPS = ("ops", "resnet", "clip", "regions")  # the groups whose data prepare_base() writes
 BASE_FILES = ("resnet50.pt", "inputs.pt", "outputs.pt", "clip_rn50.pt", "clip_io.pt", "regions_io.pt")
 DETECT_FILES = ("clip_rn50.pt", "detect_rpn.pth", "detect_io.pt")
+BOXES_FILES = ("clip_rn50.pt", "boxes_io.pt")
+COLDSTART_FILES = ("clip_rn50.pt", "coldstart/image.jpg", "coldstart/boxes.json", "coldstart/concepts.pt")
 PRETRAIN_FILES = ("clip_rn50.pt", "pretrain_student.pt", "pretrain_io.pt")
 TRAIN_FILES = ("init.pt", "img0.png", "img1.png", "instances.json", "proposals.json", "train_concepts.pth",
                "test_concepts.pth", "bbox_pred.pth", "manifest.json")  # in train_folder()
@@ -121,6 +133,10 @@ def needed_files():
         files.update(BASE_FILES)
     if wanted("detect"):
         files.update(DETECT_FILES)
+    if wanted("boxes"):
+        files.update(BOXES_FILES)
+    if wanted("coldstart"):
+        files.update(COLDSTART_FILES)
     if wanted("pretrain"):
         files.update(PRETRAIN_FILES)
     if wanted("train"):
@@ -137,10 +153,14 @@ def prepare():
     os.makedirs(args.data, exist_ok=True)
     if any(wanted(g) for g in BASE_GROUPS):
         prepare_base()
-    if (wanted("detect") or wanted("pretrain") or wanted("train")) and not os.path.exists(path("clip_rn50.pt")):
+    if any(wanted(g) for g in ("detect", "boxes", "coldstart", "pretrain", "train")) and not os.path.exists(path("clip_rn50.pt")):
         prepare_clip()
     if wanted("detect"):
         prepare_detect()
+    if wanted("boxes"):
+        prepare_boxes()
+    if wanted("coldstart"):
+        prepare_coldstart()
     if wanted("pretrain"):
         prepare_pretrain()
     if wanted("train"):
@@ -267,6 +287,63 @@ def prepare_detect():
 DETECT_STAGES = ("prepare", "rpn", "regions", "classify")
 
 
+BOXES = dict(images=8, boxes=300)
+BOXES_STAGES = ("prepare", "regions", "classify")
+
+
+def prepare_boxes():
+    """Detection among given boxes: 8 RGB images of 800x1216 (clip_big.jpg turned by 0, 3, .., 21 degrees), 300 seeded
+    boxes each (8 to 600 px a side, original pixels), detect's 1203 concepts, and the reference's detections."""
+    import numpy as np
+    from PIL import Image
+    import detect_reference
+    h, w = SIZES["800"]
+    picture = Image.open(os.path.join(HERE, "..", "..", "tests", "fixtures", "images", "clip_big.jpg")).convert("RGB")
+    picture = picture.resize((w, h), Image.BILINEAR)
+    images = torch.stack([torch.from_numpy(np.asarray(picture.rotate(3 * i)).copy()) for i in range(BOXES["images"])])
+    g = torch.Generator().manual_seed(7)
+    wh = 8 + torch.rand(BOXES["images"], BOXES["boxes"], 2, generator=g) * 592
+    xy = torch.rand(BOXES["images"], BOXES["boxes"], 2, generator=g) * (torch.tensor([w, h]) - wh)
+    boxes = torch.cat([xy, xy + wh], 2)
+    concepts = F.normalize(torch.randn(1203, 1024, generator=torch.Generator().manual_seed(6)), dim=1)
+    clip = load_clip()
+    io = {"images": images, "boxes": boxes, "concepts": concepts}
+    with torch.inference_mode():
+        for i in range(BOXES["images"]):
+            io[f"det_boxes{i}"], io[f"det_scores{i}"], io[f"det_classes{i}"] = detect_reference.detect_in_boxes(
+                clip, concepts, images[i], boxes[i])
+    torch.save(io, path("boxes_io.pt"))
+
+
+def boxes_cases(quick):
+    """boxes_8x300 (whole passes over the 8 images, one image per call as the official test loader; the first pass is
+    the warm-up) and boxes_<stage> (the stages' sums over the 8 images, from a separate staged pass)."""
+    import detect_reference
+    clip = load_clip()
+    io = torch.load(path("boxes_io.pt"))
+    images, boxes, concepts = io["images"], io["boxes"], io["concepts"]
+
+    def run(stages=None):
+        return [detect_reference.detect_in_boxes(clip, concepts, images[i], boxes[i], stages=stages) for i in range(len(images))]
+
+    run()
+    whole_repeats, staged_repeats = (1, 1) if args.quick else (2, 1)
+    ms, faults = [], []
+    for _ in range(whole_repeats):
+        f0 = minor_faults()
+        t0 = time.perf_counter()
+        run()
+        ms.append((time.perf_counter() - t0) * 1e3)
+        faults.append(minor_faults() - f0)
+    staged = {s: [] for s in BOXES_STAGES}
+    for _ in range(staged_repeats):
+        stages = {}
+        run(stages=stages)
+        for s in BOXES_STAGES:
+            staged[s].append(stages[s] * 1e3)
+    return [case("boxes_8x300", "ms", ms, faults)] + [case(f"boxes_{s}", "ms", staged[s]) for s in BOXES_STAGES]
+
+
 def detect_cases(quick):
     """detect_image (whole passes) and detect_<stage> (staged passes), as DetectCases.cs; and the parity."""
     import detect_reference
@@ -340,6 +417,49 @@ def detect_parity(io, trace, detections, top=100):
         "box_max_diff": box, "score_max_diff": score,
         "max_score_reference": ref_scores.max().item() if len(ref_scores) else 0.0,
     }
+
+
+def prepare_coldstart():
+    """One JPEG of 800x1216 (clip_big.jpg), 30 seeded boxes on it and 20 concept embeddings: a user's first call."""
+    from PIL import Image
+    h, w = SIZES["800"]
+    os.makedirs(path("coldstart"), exist_ok=True)
+    picture = Image.open(os.path.join(HERE, "..", "..", "tests", "fixtures", "images", "clip_big.jpg")).convert("RGB")
+    picture.resize((w, h), Image.BILINEAR).save(path("coldstart/image.jpg"), quality=92)
+    g = torch.Generator().manual_seed(8)
+    wh = 16 + torch.rand(30, 2, generator=g) * 400
+    xy = torch.rand(30, 2, generator=g) * (torch.tensor([w, h]) - wh)
+    with open(path("coldstart/boxes.json"), "w") as f:
+        json.dump({"image.jpg": torch.cat([xy, xy + wh], 1).tolist()}, f)
+    torch.save(F.normalize(torch.randn(20, 1024, generator=g), dim=1), path("coldstart/concepts.pt"))
+
+
+def coldstart_cases(quick):
+    """coldstart_process: a fresh `detect_reference.py` process detecting among the 30 boxes, spawn to exit (one
+    untimed process first, so the files are in the page cache); coldstart_warm: the same call's work in this warm
+    process (decode, detect; the model and concepts already loaded)."""
+    import subprocess
+    import numpy as np
+    from PIL import Image
+    import detect_reference
+    files = [path(f"coldstart/{f}") for f in ("image.jpg", "boxes.json", "concepts.pt")]
+    command = [sys.executable, os.path.join(HERE, "detect_reference.py"), path("clip_rn50.pt"), *files, "--threads", str(args.threads)]
+    repeats = 2 if quick else 3
+    spawned = []
+    for r in range(repeats + 1):
+        t0 = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        if r > 0:
+            spawned.append((time.perf_counter() - t0) * 1e3)
+    clip, concepts = load_clip(), torch.load(files[2])
+    boxes = torch.tensor(json.load(open(files[1]))["image.jpg"])
+
+    def call():
+        rgb = torch.from_numpy(np.asarray(Image.open(files[0]).convert("RGB")).copy())
+        return detect_reference.detect_in_boxes(clip, concepts, rgb, boxes)
+
+    warm, _ = time_calls(call, repeats, 1)
+    return [case("coldstart_process", "ms", spawned), case("coldstart_warm", "ms", warm)]
 
 
 # ---- pretrain: one PretrainFastRCNN training step ------------------------------------------------
@@ -847,6 +967,10 @@ def main():
         if wanted("detect"):
             detect, detect_parity_result = detect_cases(args.quick)
             cases.extend(detect)
+        if wanted("boxes"):
+            cases.extend(boxes_cases(args.quick))
+        if wanted("coldstart"):
+            cases.extend(coldstart_cases(args.quick))
     pretrain_steps = train_steps = None
     if wanted("pretrain"):  # training: outside inference mode
         pretrain, pretrain_parity, pretrain_steps = pretrain_cases(args.quick)

@@ -22,7 +22,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -126,19 +126,22 @@ def to_original(boxes, input_size, original_size):
     return clip_boxes(b, oh, ow)
 
 
+def stage_clock(stages):
+    """lap(name, t0): adds the seconds since t0 to stages[name] when `stages` is a dict; returns the time now."""
+    def lap(name, t0):
+        t1 = time.perf_counter()
+        if stages is not None:
+            stages[name] = stages.get(name, 0.0) + (t1 - t0)
+        return t1
+    return lap
+
+
 def detect(clip, rpn, concepts, rgb, cfg=DetectConfig(), stages=None, trace=None):
     """The whole pipeline for one image. Returns (boxes, scores, classes) in original pixels, best
     first. When `stages` is a dict, the seconds of each stage are added to it; when `trace` is a
     dict, it receives the proposals ("proposal_boxes", "proposal_logits")."""
-    clock = time.perf_counter
-
-    def lap(name, t0):
-        t1 = clock()
-        if stages is not None:
-            stages[name] = stages.get(name, 0.0) + (t1 - t0)
-        return t1
-
-    t = clock()
+    lap = stage_clock(stages)
+    t = time.perf_counter()
     resized, pixels = prepare(rgb, cfg)
     t = lap("prepare", t)
     boxes, objectness = propose(rpn, resized, cfg)
@@ -154,3 +157,56 @@ def detect(clip, rpn, concepts, rgb, cfg=DetectConfig(), stages=None, trace=None
     result = kb[nonempty], ks[nonempty], kc[nonempty]
     lap("classify", t)
     return result
+
+
+def detect_in_boxes(clip, concepts, rgb, boxes, cfg=DetectConfig(), stages=None):
+    """The same pipeline among given boxes [K, 4] in original pixels instead of proposals (GT mode, user boxes): the
+    boxes scaled to the resized image in float32 and clipped, then regions and classify as above without objectness
+    fusion. Returns (boxes, scores, classes) in original pixels, best first; `stages` as in detect()."""
+    lap = stage_clock(stages)
+    t = time.perf_counter()
+    _, pixels = prepare(rgb, cfg)
+    (h, w), (nh, nw) = rgb.shape[:2], pixels.shape[1:]
+    scaled = boxes.float().clone()
+    scaled[:, 0::2] *= nw / w
+    scaled[:, 1::2] *= nh / h
+    scaled = clip_boxes(scaled, nh, nw)
+    t = lap("prepare", t)
+    emb = region_embeddings(clip.visual, pixels, scaled)
+    t = lap("regions", t)
+    probs = class_probabilities(emb, concepts)
+    kb, ks, kc, _ = fast_rcnn_inference(scaled, probs, None, (nh, nw), replace(cfg, multiply_rpn_score=False))
+    kb = to_original(kb, (nh, nw), (h, w))
+    nonempty = (kb[:, 2] > kb[:, 0]) & (kb[:, 3] > kb[:, 1])
+    result = kb[nonempty], ks[nonempty], kc[nonempty]
+    lap("classify", t)
+    return result
+
+
+def main():
+    """`detect_reference.py MODEL IMAGE BOXES.json CONCEPTS.pt [--threads N]`: one process, start to result, as a user
+    runs a detector once (the coldstart group times it): loads the CLIP state dict, decodes the image, detects among
+    the boxes of BOXES.json ({"file name": [[x1, y1, x2, y2], ...]}) with the concept embeddings [K, D], prints a line."""
+    import argparse
+    import json
+    p = argparse.ArgumentParser()
+    for name in ("model", "image", "boxes", "concepts"):
+        p.add_argument(name)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    from clip_reference import CLIP  # noqa: E402  (tools/fixtures, on the path above)
+    state = torch.load(a.model)
+    clip = CLIP(embed_dim=1024, image_resolution=224, vision_layers=(3, 4, 6, 3), vision_width=64, context_length=77,
+                vocab_size=49408, transformer_width=512, transformer_heads=8, transformer_layers=12)
+    clip.load_state_dict(state)
+    clip.eval()
+    rgb = torch.from_numpy(np.asarray(Image.open(a.image).convert("RGB")).copy())
+    boxes = torch.tensor(json.load(open(a.boxes))[os.path.basename(a.image)])
+    with torch.inference_mode():
+        _, scores, _ = detect_in_boxes(clip, torch.load(a.concepts), rgb, boxes)
+    print(f"{len(scores)} detections")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the C# benchmark (Release) and runs it against PyTorch on the same machine:
 #   tools/bench/run.sh [--threads N] [--rounds R] [--quick] [--smoke] [--only GROUP[,GROUP…]] [--out FILE]
-# Groups: ops, resnet, clip, regions, detect, pretrain, train (all by default); e.g. the transfer-learning step:
+# Groups: ops, resnet, clip, regions, detect, boxes, coldstart, pretrain, train (all by default); e.g. the transfer-learning step:
 #   tools/bench/run.sh --only train --rounds 2 --out bench/results/train.json
 # (--smoke: the train group at 224x320 with 64 RoIs per image, a quick harness check, not a measurement).
 # Prints the table (PyTorch, C#, ratio per case) and writes bench/results/latest.json.

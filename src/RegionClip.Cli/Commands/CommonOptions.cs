@@ -23,6 +23,19 @@ internal static class CommonOptions
 
     internal static Option<string?> Out() => new("--out") { Description = "Write the JSON here instead of stdout" };
 
+    /// <summary>--precision float32|bf16: the region features' convolutions (<see cref="Modeling.Detection.RegionClipModel.Precision"/>).</summary>
+    internal static Option<Modeling.Detection.InferencePrecision> Precision()
+    {
+        var option = new Option<Modeling.Detection.InferencePrecision>("--precision")
+        {
+            Description = "Region features in float32 (default) or bf16: bfloat16 convolutions, about 2x faster on CPUs with AVX-512 BF16 or AMX; features agree to about 3 digits",
+            DefaultValueFactory = _ => Modeling.Detection.InferencePrecision.Float32,
+            CustomParser = r => r.Tokens.Single().Value == "bf16" ? Modeling.Detection.InferencePrecision.BFloat16 : Modeling.Detection.InferencePrecision.Float32,
+        };
+        option.AcceptOnlyFromAmong("float32", "bf16");
+        return option;
+    }
+
     /// <summary>A [N, D] float tensor as N rows of D numbers.</summary>
     internal static float[][] Rows(Tensor t)
     {

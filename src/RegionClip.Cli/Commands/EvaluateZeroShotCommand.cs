@@ -21,13 +21,14 @@ internal static class EvaluateZeroShotCommand
         var rpn = new Option<string>("--rpn") { Description = "The class-agnostic RPN for the RPN-box rows (train-rpn's rpn.pth)", Required = true };
         var shortSide = new Option<int>("--short-side") { Description = "Short side of the detection input in pixels (the demo's 240)", DefaultValueFactory = _ => DemoOptions.Full.DetectionShortSide };
         var output = new Option<string?>("--out") { Description = "Write the JSON here (default: stdout)" };
+        var precision = CommonOptions.Precision();
         var cmd = new Command("evaluate-zero-shot", "Zero-shot detection of a world's val split by any model: GT-box and RPN-box AP50 (novel/base/all), region and crop-then-CLIP top-1")
         {
-            world, model, rpn, shortSide, output,
+            world, model, rpn, shortSide, output, precision,
         };
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
-            var options = DemoOptions.Full with { DetectionShortSide = pr.GetValue(shortSide), Pictures = 0 };
+            var options = DemoOptions.Full with { DetectionShortSide = pr.GetValue(shortSide), Pictures = 0, Precision = pr.GetValue(precision) };
             options.Validate();
             var worldDir = Path.GetFullPath(pr.GetValue(world)!);
             var modelPath = Path.GetFullPath(pr.GetValue(model)!);

@@ -21,11 +21,14 @@ internal static class ExtractRegionsCommand
             model, image, boxes, output,
         };
         foreach (var o in resize.All().Concat(vocabulary.All())) cmd.Options.Add(o);
+        var precision = CommonOptions.Precision();
+        cmd.Options.Add(precision);
         cmd.SetAction(pr => CliOutput.Run(() =>
         {
             var imagePath = pr.GetValue(image)!;
             var list = BoxesFile.Read(pr.GetValue(boxes)!).For(imagePath);
             using var regionClip = RegionClipModel.Load(pr.GetValue(model)!);
+            regionClip.Precision = pr.GetValue(precision);
             using var pool = vocabulary.Build(pr, regionClip);
             using var prepared = DetectionImage.Load(imagePath, resize.Get(pr));
             using var boxTensor = Box.ToTensor(list);

@@ -44,6 +44,7 @@ internal static class DemoEvaluation
         var split = OpenVocabularySplit.Load(Path.Combine(worldDir, WorldWriter.CategorySplitFile), gt);
         var novel = split.NovelCategoryIds.ToHashSet();
         using var model = RegionClipModel.Load(modelPath);
+        model.Precision = options.Precision;
         var tokenizer = ClipTokenizer.Load(Path.Combine(worldDir, WorldVocabulary.FileName));
         using var concepts = ConceptPool.Create(model.Clip, tokenizer, gt.Categories.Select(c => c.Name).ToList(), gt.Categories.Select(c => c.Id).ToList(), cancel: cancel);
         var gtOptions = DetectionOptions.Coco;

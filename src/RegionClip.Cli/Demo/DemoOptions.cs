@@ -34,6 +34,9 @@ public sealed record DemoOptions
     /// alike: the 64-px teacher recognises regions best at 128–240 px.
     /// </summary>
     public int DetectionShortSide { get; init; } = 240;
+
+    /// <summary>The zero-shot evaluation's region features (evaluate-zero-shot --precision); the demo itself keeps float32.</summary>
+    public Modeling.Detection.InferencePrecision Precision { get; init; }
     /// <summary>Val images drawn with their detections in the report.</summary>
     public int Pictures { get; init; } = 6;
     /// <summary>Pictures show detections scoring above this.</summary>

@@ -32,6 +32,7 @@ internal static class NativeLibraryResolver
             foreach (var candidate in Candidates())
             {
                 if (!File.Exists(candidate)) continue;
+                OpenMpWaitPolicy.Apply();
                 var lib = NativeLibrary.Load(candidate);
                 ConfigureThreads(lib);
                 return _library = lib;

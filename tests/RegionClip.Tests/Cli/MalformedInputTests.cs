@@ -69,7 +69,8 @@ public sealed partial class MalformedInputTests : TorchTest, IClassFixture<Malfo
         "extract-concepts --model {MisShaped} --classes a --out {Out}/c.pth => mis_shaped.pth",
         "extract-regions --model {Good} --image {Image} --boxes {WrongShapeJson} => wrong_shape.json",
         "extract-regions --model {MissingKey} --image {Image} --boxes {Boxes} => missing_key.pth",
-        "detect --model {MisShaped} --concepts {Concepts} --boxes {Boxes} {Image} => mis_shaped.pth",
+        "detect --model {MisShaped} --classes a --boxes {Boxes} {Image} => mis_shaped.pth",
+        "detect --model {MissingKey} --concepts {Concepts} --boxes {Boxes} {Image} => missing_key.pth",   // no text tower built: a visual key
         "detect --model {Good} --concepts {Truncated} --boxes {Boxes} {Image} => truncated.pth",
         "detect --model {Good} --concepts {WrongShapeJson} --boxes {Boxes} {Image} => wrong_shape.json",
         "detect --model {Good} --concepts {Concepts} --rpn {Truncated} {Image} => truncated.pth",

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RegionClip.Checkpoints;
 using RegionClip.Modeling.Clip;
+using RegionClip.Modeling.Detection;
 using RegionClip.Tests.Data;
 using RegionClip.Tests.Detection;
 
@@ -20,14 +21,20 @@ public sealed class RegionVerbTests : TorchTest
         base.Dispose();
     }
 
+    /// <summary>extract-regions on the reference's first image and boxes at its test size, with <paramref name="extra"/> options.</summary>
+    private (int Code, string Stdout, string Stderr) ExtractRegionsOfCase0(TempDir dir, params string[] extra)
+    {
+        var c = _ref.Cases[0];
+        var boxes = dir.WriteJson("boxes.json", c.Boxes);
+        return CliRunner.Run(["extract-regions", "--model", Model, "--image", c.Path, "--boxes", boxes, "--min-size", "96", "--max-size", "160", .. extra]);
+    }
+
     [Fact]
     public void ExtractRegionsWritesEmbeddingsAndProbabilitiesPerBox()
     {
         using var dir = Paths.TempDir();
         var c = _ref.Cases[0];
-        var boxes = dir.WriteJson("boxes.json", c.Boxes);
-        var (code, stdout, stderr) = CliRunner.Run(["extract-regions", "--model", Model, "--image", c.Path, "--boxes", boxes,
-            "--min-size", "96", "--max-size", "160", "--concepts", _ref.SaveConcepts(dir)]);
+        var (code, stdout, stderr) = ExtractRegionsOfCase0(dir, "--concepts", _ref.SaveConcepts(dir));
         Assert.True(code == 0, stderr);
         var json = CliRunner.Json(stdout);
         Assert.Equal(_ref.Names, json.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!));
@@ -57,6 +64,34 @@ public sealed class RegionVerbTests : TorchTest
         var region = CliRunner.Json(stdout).GetProperty("regions")[0];
         Assert.Equal(32, region.GetProperty("embedding").GetArrayLength());
         Assert.False(region.TryGetProperty("probs", out _));
+    }
+
+    [Fact]
+    public void ExtractRegionsInBfloat16AgreesWithTheReferenceToBfloat16sPrecisionOrRefusesClearly()
+    {
+        using var dir = Paths.TempDir();
+        var (code, stdout, stderr) = ExtractRegionsOfCase0(dir, "--precision", "bf16");
+        if (BFloat16Support.WhyNot is { } why)
+        {
+            Assert.NotEqual(0, code);
+            Assert.Contains(why, stderr);
+            return;
+        }
+        Assert.True(code == 0, stderr);
+        var regions = CliRunner.Json(stdout).GetProperty("regions").EnumerateArray().ToList();
+        var embeddings = regions.SelectMany(r => r.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle())).ToArray();
+        using var got = torch.tensor(embeddings, regions.Count, 32);
+        var error = RegionReference.RelativeError(_ref["emb0"], got);
+        Assert.InRange(error, 1e-6, 2e-2);   // not float32's result, and within bfloat16's 8-bit mantissa over a few layers
+    }
+
+    [Fact]
+    public void AnUnknownPrecisionIsRefusedNamingTheChoices()
+    {
+        var (code, _, stderr) = CliRunner.Run(["extract-regions", "--model", Model, "--image", _ref.Cases[0].Path, "--boxes", "b.json", "--precision", "fp64"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("fp64", stderr);
+        Assert.Contains("bf16", stderr);
     }
 
     [Theory]

@@ -4,6 +4,7 @@ using RegionClip.Modeling.Detection;
 using RegionClip.Structures;
 using RegionClip.Text;
 using RegionClip.Torch.Serialization;
+using F = RegionClip.Torch.nn.functional;
 
 namespace RegionClip.Tests.Detection;
 
@@ -50,6 +51,46 @@ public sealed class RegionEdgeCaseTests : TorchTest
         Assert.Contains("box #1", e.Message);
         Assert.Contains(expected, e.Message);
         Assert.Contains("clip_big.jpg", e.Message);
+    }
+
+    [Fact]
+    public void RegionBatchesAreSizedForTheCachesAndDoNotChangeTheFeatures()
+    {
+        using var model = TinyModel();
+        // 32 MiB of RoIAlign output: RN50's regions are 1024 × 14² floats, RN50x4's 1280 × 18²; the tiny tower's are capped.
+        Assert.Equal(41, RegionClipModel.DefaultRegionBatchSize(new ClipConfig(1024, 224, [3, 4, 6, 3], 64, 77, 49408, 512, 8, 12)));
+        Assert.Equal(20, RegionClipModel.DefaultRegionBatchSize(new ClipConfig(640, 288, [4, 6, 10, 6], 80, 77, 49408, 640, 10, 12)));
+        Assert.Equal(512, model.RegionBatchSize);
+        using var scope = torch.NewDisposeScope();
+        using var image = DetectionImage.Load(ImagePath, Small);
+        var boxes = Box.ToTensor([.. Enumerable.Range(0, 7).Select(i => new Box(3 * i, 2 * i, 60 + 10 * i, 50 + 9 * i))]);
+        var whole = model.ExtractRegionFeatures(image, boxes);
+        model.RegionBatchSize = 3;   // batches of 3, 3 and 1
+        var batched = model.ExtractRegionFeatures(image, boxes);
+        Assert.True(batched.allclose(whole, 1e-5, 1e-6));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.RegionBatchSize = 0);
+    }
+
+    [Fact]
+    public void Bfloat16RegionFeaturesAreFloat32TensorsCloseToFloat32sOrTheCpuIsNamed()
+    {
+        using var model = TinyModel();
+        if (BFloat16Support.WhyNot is { } why)
+        {
+            var e = Assert.Throws<NotSupportedException>(() => model.Precision = InferencePrecision.BFloat16);
+            Assert.Contains(why, e.Message);
+            return;
+        }
+        using var scope = torch.NewDisposeScope();
+        using var image = DetectionImage.Load(ImagePath, Small);
+        var boxes = Box.ToTensor([new Box(0, 0, 100, 120), new Box(20, 30, 60, 90), new Box(5, 5, 40, 30)]);
+        var f32 = model.ExtractRegionFeatures(image, boxes);
+        model.Precision = InferencePrecision.BFloat16;
+        var bf16 = model.ExtractRegionFeatures(image, boxes);
+        Assert.Equal(ScalarType.Float32, bf16.dtype);
+        var cosine = (F.normalize(f32, dim: 1) * F.normalize(bf16, dim: 1)).sum(1);
+        Assert.True(cosine.min().item<float>() > 0.999f, $"cosine to float32 {cosine.min().item<float>()}");
+        Assert.False(bf16.allclose(f32, 0, 0));   // bfloat16 convolutions really ran
     }
 
     [Fact]

@@ -66,7 +66,8 @@ public sealed class ClipModel : Module
         using var ckpt = ClipCheckpoint.Load(path);
         if (!ckpt.HasTextTower)
             throw new InvalidDataException($"'{path}' has no text tower (token_embedding / lang_encoder.*); a full CLIP model needs one");
-        var model = new ClipModel(ClipConfig.Infer(ckpt.State, path));
+        ClipModel model;
+        using (init.skip()) model = new ClipModel(ClipConfig.Infer(ckpt.State, path));   // every weight comes from the file
         try
         {
             model.LoadCheckpoint(ckpt);

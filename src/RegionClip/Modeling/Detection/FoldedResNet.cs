@@ -27,8 +27,9 @@ internal sealed class FoldedResNet : IDisposable
     private readonly Conv[] _stem;
     private readonly Block[][] _stages;
 
-    private FoldedResNet(ModifiedResNet visual)
+    private FoldedResNet(ModifiedResNet visual, ScalarType dtype)
     {
+        Dtype = dtype;
         try
         {
             _stem = [.. visual.StemParts.Select(Fold)];
@@ -42,15 +43,25 @@ internal sealed class FoldedResNet : IDisposable
         }
     }
 
-    /// <summary>The folded tower, or null when a norm is not a frozen batch norm (e.g. a trainable teacher's).</summary>
-    internal static FoldedResNet? TryCreate(ModifiedResNet visual)
+    /// <summary>
+    /// The folded tower, or null when a norm is not a frozen batch norm (e.g. a trainable teacher's). Folded in
+    /// float32, then stored as <paramref name="dtype"/> (bfloat16 for <see cref="InferencePrecision.BFloat16"/>):
+    /// its stages then take and return that type (<see cref="Input"/>).
+    /// </summary>
+    internal static FoldedResNet? TryCreate(ModifiedResNet visual, ScalarType dtype = ScalarType.Float32)
     {
         var norms = visual.StemParts.Select(p => p.Norm)
             .Concat(visual.Stages.SelectMany(s => s).SelectMany(b => b.Main.Select(p => p.Norm).Concat(b.Shortcut is { } d ? [d.Norm] : [])));
         if (norms.Any(n => n is not FrozenBatchNorm2d)) return null;
         using var noGrad = torch.no_grad();
-        return new FoldedResNet(visual);
+        return new FoldedResNet(visual, dtype);
     }
+
+    /// <summary>The weights' number format.</summary>
+    internal ScalarType Dtype { get; }
+
+    /// <summary><paramref name="x"/> in the weights' format: itself (an alias) when it already is, else a converted copy.</summary>
+    internal Tensor Input(Tensor x) => x.dtype == Dtype ? x.alias() : x.to(Dtype);
 
     /// <summary>Stem → layer3: res4 (stride 16), as <see cref="ModifiedResNet.Res4"/>.</summary>
     internal Tensor Res4(Tensor x) => Trunk(x, 3);
@@ -104,9 +115,9 @@ internal sealed class FoldedResNet : IDisposable
         using var scope = torch.NewDisposeScope();
         var (gamma, beta, mean, variance) = ((FrozenBatchNorm2d)part.Norm).Parameters;
         var scale = gamma / (variance + FrozenBatchNorm2d.Eps).sqrt();
-        var weight = (part.Conv.weight * scale.view(-1, 1, 1, 1)).contiguous().DetachFromDisposeScope();
+        var weight = (part.Conv.weight * scale.view(-1, 1, 1, 1)).to(Dtype).contiguous().DetachFromDisposeScope();
         _owned.Add(weight);
-        var bias = (beta - mean * scale).DetachFromDisposeScope();
+        var bias = (beta - mean * scale).to(Dtype).DetachFromDisposeScope();
         _owned.Add(bias);
         return new Conv(weight, bias, part.Conv.stride, part.Conv.padding);
     }

@@ -87,7 +87,8 @@ public sealed class ProposalNetwork : Module
         try
         {
             var config = RpnConfig.Infer(state, path);
-            var network = new ProposalNetwork(config, path);
+            ProposalNetwork network;
+            using (init.skip()) network = new ProposalNetwork(config, path);   // every weight comes from the file
             try
             {
                 network.load_state_dict(WithoutDerivedKeys(state, config));
