@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using RegionClip.Modeling.Clip;
 using RegionClip.Modeling.Detection;
 using RegionClip.Structures;
@@ -34,9 +35,9 @@ internal static class BoxesCases
             var total = new double[wholeRepeats];
             for (int r = 0; r < wholeRepeats; r++)
             {
-                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                long t0 = Stopwatch.GetTimestamp();
                 Whole(detector, images, boxes);
-                total[r] = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                total[r] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }
             var stages = Staged(detector, images, boxes);
             var cases = new List<CaseResult> { new("boxes_8x300", "ms", Stats.Median(total), total.Min(), total) };
@@ -89,11 +90,11 @@ internal static class BoxesCases
         {
             using var scope = torch.NewDisposeScope();
             var count = (int)Math.Min(Batch, images.size(0) - start);
-            long t = System.Diagnostics.Stopwatch.GetTimestamp();
+            long t = Stopwatch.GetTimestamp();
             void Lap(string stage)
             {
-                var now = System.Diagnostics.Stopwatch.GetTimestamp();
-                ms[stage] += System.Diagnostics.Stopwatch.GetElapsedTime(t, now).TotalMilliseconds;
+                var now = Stopwatch.GetTimestamp();
+                ms[stage] += Stopwatch.GetElapsedTime(t, now).TotalMilliseconds;
                 t = now;
             }
             var batch = Enumerable.Range(0, count).Select(i => DetectionImage.Prepare(images[start + i])).ToList();

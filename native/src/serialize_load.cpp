@@ -176,8 +176,8 @@ class Archive {
   std::tuple<at::DataPtr, size_t> read(const std::string& name, uint64_t limit) {
     const ZipRecord* r = index_.find(name);
     if (r == nullptr) throw CheckpointError("the archive has no record " + name);
-    index_.check_readable(*r, limit);
-    auto rec = in_place(*r);
+    uint64_t start = index_.check_readable(*r, limit);
+    auto rec = in_place(*r, start);
     if (std::get<0>(rec).get() == nullptr) rec = reader_->getRecord(name);
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  // fuzzers mutate records without fixing their CRCs
     if (crc32_of(static_cast<const uint8_t*>(std::get<0>(rec).get()), std::get<1>(rec)) != r->crc)
@@ -187,9 +187,8 @@ class Archive {
   }
 
  private:
-  std::tuple<at::DataPtr, size_t> in_place(const ZipRecord& r) const {
+  std::tuple<at::DataPtr, size_t> in_place(const ZipRecord& r, uint64_t start) const {
     if (mapping_ == nullptr || r.method != 0 || r.size == 0 || mapping_->size != index_.file_size()) return {at::DataPtr(), 0};
-    uint64_t start = index_.data_offset(r);
     auto* p = static_cast<char*>(mapping_->base) + start;
     if (reinterpret_cast<uintptr_t>(p) % 64 != 0) return {at::DataPtr(), 0};
     auto* owner = new std::shared_ptr<Mapping>(mapping_);

@@ -181,7 +181,7 @@ uint64_t ZipIndex::data_offset(const ZipRecord& r) const {
   return start;
 }
 
-void ZipIndex::check_readable(const ZipRecord& r, uint64_t limit) const {
+uint64_t ZipIndex::check_readable(const ZipRecord& r, uint64_t limit) const {
   // miniz "reads" a directory, or an empty stream, by leaving the buffer as malloc gave it.
   if (r.directory) throw CheckpointError("the file is corrupt: record " + r.name + " is marked as a folder");
   if (r.size > 0 && r.compressed == 0) corrupt("record " + r.name + " has data but no bytes");
@@ -195,7 +195,7 @@ void ZipIndex::check_readable(const ZipRecord& r, uint64_t limit) const {
   if (r.method == 8 && r.size / kMaxDeflateRatio > r.compressed)
     throw CheckpointError("the file is corrupt: record " + r.name + " claims " + std::to_string(r.size) + " bytes from " +
                           std::to_string(r.compressed) + " compressed bytes, more than deflate can produce");
-  data_offset(r);
+  return data_offset(r);
 }
 
 // PyTorchStreamReader's constructor needs a folder for the first record and a readable version
@@ -208,9 +208,9 @@ void ZipIndex::check_openable() const {
   const ZipRecord* v = find(".data/version");
   if (v == nullptr) v = find("version");
   if (v == nullptr) foreign("it has no version record");
-  check_readable(*v, 64);
+  uint64_t start = check_readable(*v, 64);
   if (v->method != 0) foreign("its version record is compressed");
-  auto text = read_bytes(data_offset(*v), size_t(v->size));
+  auto text = read_bytes(start, size_t(v->size));
   size_t i = 0;
   while (i < text.size() && std::strchr(" \t\n\v\f\r", text[i]) != nullptr && text[i] != '\0') ++i;
   uint64_t version = 0;

@@ -51,8 +51,9 @@ class ZipIndex {
   // Throws unless PyTorchStreamReader's constructor will succeed on this archive.
   void check_openable() const;
   // Throws unless the record may be inflated into memory: at most `limit` bytes, and no more
-  // than deflate can produce from the bytes stored (a lying size is a corrupt file).
-  void check_readable(const ZipRecord& r, uint64_t limit) const;
+  // than deflate can produce from the bytes stored (a lying size is a corrupt file). Returns the
+  // offset of its first byte (data_offset, which it has read to check the local header).
+  uint64_t check_readable(const ZipRecord& r, uint64_t limit) const;
   // Offset of the record's first byte, after its local header; throws when it leaves the file.
   uint64_t data_offset(const ZipRecord& r) const;
   uint64_t file_size() const { return size_; }

@@ -66,8 +66,17 @@ public sealed class ClipModel : Module
         using var ckpt = ClipCheckpoint.Load(path);
         if (!ckpt.HasTextTower)
             throw new InvalidDataException($"'{path}' has no text tower (token_embedding / lang_encoder.*); a full CLIP model needs one");
+        return FromCheckpoint(ckpt, ClipConfig.Infer(ckpt.State, path));
+    }
+
+    /// <summary>
+    /// The model of <paramref name="config"/> filled strictly from <paramref name="ckpt"/>, in eval mode. Built without
+    /// random initialisation (<see cref="init.skip"/>): every weight comes from the file.
+    /// </summary>
+    internal static ClipModel FromCheckpoint(ClipCheckpoint ckpt, ClipConfig config)
+    {
         ClipModel model;
-        using (init.skip()) model = new ClipModel(ClipConfig.Infer(ckpt.State, path));   // every weight comes from the file
+        using (init.skip()) model = new ClipModel(config);
         try
         {
             model.LoadCheckpoint(ckpt);

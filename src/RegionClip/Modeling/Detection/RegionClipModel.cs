@@ -104,19 +104,8 @@ public sealed partial class RegionClipModel : IDisposable
         var config = ClipConfig.Infer(ckpt.State, path, requireTextTower: false);
         if (config.HasTextTower && textTower)
         {
-            ClipModel clip;
-            using (init.skip()) clip = new ClipModel(config);   // every weight comes from the file
-            try
-            {
-                clip.LoadCheckpoint(ckpt);
-                clip.eval();
-                return new RegionClipModel(clip.Visual, clip, config, path);
-            }
-            catch
-            {
-                clip.Dispose();
-                throw;
-            }
+            var clip = ClipModel.FromCheckpoint(ckpt, config);
+            return new RegionClipModel(clip.Visual, clip, config, path);
         }
         ModifiedResNet visual;
         using (init.skip()) visual = new ModifiedResNet(config.VisionLayers, config.EmbedDim, config.VisionHeads, config.ImageResolution, config.VisionWidth);
