@@ -75,8 +75,11 @@ c10d::ReduceOp reduce_op(int32_t op) {
   }
 }
 
+// Gloo divides by the element count, so an empty tensor would kill the process (SIGFPE). Every rank holds the same
+// shape, so every rank skips alike; an empty collective has nothing to move.
 void all_reduce(at::Tensor& t, int32_t op) {
   auto& g = current();
+  if (t.numel() == 0) return;
   std::vector<at::Tensor> ts{t};
   c10d::AllreduceOptions o;
   o.reduceOp = reduce_op(op);
@@ -89,6 +92,7 @@ std::vector<at::Tensor> all_gather(const at::Tensor& t) {
   auto input = t.contiguous();
   std::vector<std::vector<at::Tensor>> outs(1);
   for (int i = 0; i < g.group->getSize(); ++i) outs[0].push_back(at::empty_like(input));
+  if (input.numel() == 0) return outs[0];
   std::vector<at::Tensor> ins{input};
   wait(g.group->allgather(outs, ins));
   return outs[0];
@@ -167,6 +171,7 @@ bool initialized() {
 void broadcast(at::Tensor& x, int32_t src) {
   auto& g = current();
   if (src < 0 || src >= g.group->getSize()) throw std::invalid_argument("src rank " + std::to_string(src) + " is outside the group");
+  if (x.numel() == 0) return;
   std::vector<at::Tensor> ts{x};
   c10d::BroadcastOptions o;
   o.rootRank = src;

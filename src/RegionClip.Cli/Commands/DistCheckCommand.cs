@@ -72,6 +72,14 @@ internal static class DistCheckCommand
             result["all_gather"] = parts.Select(p => p.data<float>()).ToArray();
             foreach (var p in parts) p.Dispose();
         }
+        using (var empty = torch.zeros(0, 3))   // nothing to move: every collective returns at once (Gloo alone would divide by zero)
+        {
+            Dist.all_reduce(empty);
+            Dist.broadcast(empty, 0);
+            var parts = Dist.all_gather(empty);
+            result["empty_all_gather_shapes"] = parts.Select(p => p.shape).ToArray();
+            foreach (var p in parts) p.Dispose();
+        }
         using (var big = torch.ones([Math.Max(1, megabytes) * 1024L * 1024 / 4]))
         {
             Dist.all_reduce(big);   // warm-up (connections, buffers)

@@ -3,6 +3,7 @@ using System.Globalization;
 using RegionClip.Cli.Demo;
 using RegionClip.Common;
 using RegionClip.Modeling.Proposals;
+using RegionClip.Training.Engine;
 using Spectre.Console;
 
 namespace RegionClip.Cli.Commands;
@@ -38,7 +39,7 @@ internal static class EvaluateZeroShotCommand
             {
                 var task = ctx.AddTask("zero-shot detection on val", maxValue: 1);
                 var progress = new SyncProgress<DemoProgress>(p => { task.MaxValue = Math.Max(1, p.Total); task.Value = p.Done; });
-                result = DemoEvaluation.Run(worldDir, modelPath, Path.GetFileName(modelPath), withCrops: true, network, options, progress, CancellationToken.None);
+                result = DemoEvaluation.Run(worldDir, modelPath, Path.GetFileName(modelPath), withCrops: true, network, options, DataParallel.Single, progress, CancellationToken.None);
             });
             static string Pct(double v) => double.IsNaN(v) ? "–" : (100 * v).ToString("F1", CultureInfo.InvariantCulture);
             var table = new Table().AddColumns("regions", "AP50 novel", "AP50 base", "AP50 all", "top-1 novel", "top-1 base", "top-1 all");

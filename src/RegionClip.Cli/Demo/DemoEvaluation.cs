@@ -10,6 +10,7 @@ using RegionClip.Structures;
 using RegionClip.Synthetic;
 using RegionClip.Text;
 using RegionClip.Torch;
+using RegionClip.Training.Engine;
 using F = RegionClip.Torch.nn.functional;
 
 namespace RegionClip.Cli.Demo;
@@ -36,8 +37,10 @@ internal static class DemoEvaluation
 
     /// <param name="name">Names the model in progress messages.</param>
     /// <param name="withCrops">Also classify each box by crop-then-CLIP (the Fig. 1 comparison, for the teacher).</param>
+    /// <param name="parallel">Ranks of a data-parallel job split the val images (rank 0 the first part, where the pictures come from) and
+    /// gather each other's results, so every rank returns the numbers of a single-process run.</param>
     public static DemoEvaluationResult Run(string worldDir, string modelPath, string name, bool withCrops, ProposalNetwork rpn, DemoOptions options,
-        IProgress<DemoProgress>? progress, CancellationToken cancel)
+        DataParallel parallel, IProgress<DemoProgress>? progress, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var gt = CocoDataset.Load(Path.Combine(worldDir, "instances_val.json"));
@@ -52,14 +55,15 @@ internal static class DemoEvaluation
         var detector = new ZeroShotDetector(model, concepts, gtOptions);
         var rpnDetector = new ZeroShotDetector(model, concepts, rpnOptions) { Proposer = rpn, ProposalOptions = ProposalOptions.ZeroShot(rpn.Kind) };
 
-        var regionHits = new List<BoxPrediction>();
-        var cropHits = new List<BoxPrediction>();
+        var regionHits = new List<(long Category, long Predicted)>();
+        var cropHits = new List<(long Category, long Predicted)>();
         var names = gt.Categories.ToDictionary(c => c.Id, c => c.Name);
         var gtDetections = new List<CocoDetection>();
         var rpnDetections = new List<CocoDetection>();
         var pictures = new List<PictureDetections>();
         double gtSeconds = 0, rpnSeconds = 0;
-        var images = gt.Images;
+        var (offset, count) = parallel.Split(gt.Images.Count);
+        var images = gt.Images.Skip(offset).Take(count).ToList();
         for (int start = 0; start < images.Count; start += Batch)
         {
             cancel.ThrowIfCancellationRequested();
@@ -87,9 +91,8 @@ internal static class DemoEvaluation
                     for (int j = 0; j < annotations[i].Count; j++)
                     {
                         long category = annotations[i][j].CategoryId;
-                        bool isNovel = novel.Contains(category);
-                        regionHits.Add(new BoxPrediction(names[category], isNovel, names[concepts.CategoryIds![regionBest[j]]]));
-                        if (cropBest is not null) cropHits.Add(new BoxPrediction(names[category], isNovel, names[concepts.CategoryIds![cropBest[j]]]));
+                        regionHits.Add((category, concepts.CategoryIds![regionBest[j]]));
+                        if (cropBest is not null) cropHits.Add((category, concepts.CategoryIds![cropBest[j]]));
                     }
                 }
 
@@ -105,14 +108,31 @@ internal static class DemoEvaluation
             {
                 foreach (var p in prepared) p.Dispose();
             }
-            progress?.Report(new DemoProgress(DemoStage.Evaluation, $"zero-shot detection on val: {name}", Math.Min(start + Batch, images.Count), images.Count,
-                ItemsPerSecond: Math.Min(start + Batch, images.Count) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
+            // Rank 0's share of the whole, at the job's pace (ranks run in step).
+            int done = Math.Min(start + Batch, images.Count) * parallel.WorldSize;
+            progress?.Report(new DemoProgress(DemoStage.Evaluation, $"zero-shot detection on val: {name}", Math.Min(done, gt.Images.Count), gt.Images.Count,
+                ItemsPerSecond: done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
         }
 
+        gtDetections = parallel.GatherDetections(gtDetections);
+        rpnDetections = parallel.GatherDetections(rpnDetections);
+        BoxPrediction Named((long Category, long Predicted) hit) => new(names[hit.Category], novel.Contains(hit.Category), names[hit.Predicted]);
+        var regions = GatherPairs(parallel, regionHits).Select(Named).ToList();
+        var cropped = GatherPairs(parallel, cropHits).Select(Named).ToList();
         var gtScores = Score(gt, split, gtDetections, gtSeconds);
         var rpnScores = Score(gt, split, rpnDetections, rpnSeconds);
-        return new DemoEvaluationResult(images.Count, regionHits.Count, Top1Accuracy.Count(regionHits), withCrops ? Top1Accuracy.Count(cropHits) : null,
+        return new DemoEvaluationResult(gt.Images.Count, regions.Count, Top1Accuracy.Count(regions), withCrops ? Top1Accuracy.Count(cropped) : null,
             gtScores, rpnScores, pictures, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Every rank's (true, predicted) category pairs, in rank order.</summary>
+    private static List<(long, long)> GatherPairs(DataParallel parallel, List<(long Category, long Predicted)> local)
+    {
+        if (!parallel.IsDistributed) return local;
+        using var scope = torch.NewDisposeScope();
+        var rows = local.SelectMany(p => new double[] { p.Category, p.Predicted }).ToArray();
+        var all = parallel.GatherRows(torch.tensor(rows, local.Count, 2)).data<double>();
+        return [.. Enumerable.Range(0, all.Length / 2).Select(i => ((long)all[2 * i], (long)all[2 * i + 1]))];
     }
 
     private static IEnumerable<CocoDetection> ToCoco(long imageId, IReadOnlyList<Detection> detections) =>

@@ -52,12 +52,13 @@ public sealed record DemoOptions
     };
 
     /// <summary>
-    /// Pretraining at the demo's scale: the RPN's 20 best proposals per image (the objects, not the background), the
-    /// teacher's pseudo labels and the losses at temperature 0.07 (the 64-px teacher's own, not RN50's 0.01).
+    /// Pretraining at the demo's scale: 20 regions per image drawn from the RPN's 50 best proposals (objects and their
+    /// parts, little background; the base-trained RPN ranks novel objects lower, so 20 best would miss more of them),
+    /// the teacher's pseudo labels and the losses at temperature 0.07 (the 64-px teacher's own, not RN50's 0.01).
     /// </summary>
     public static PretrainOptions PretrainPreset(long steps) => new()
     {
-        Regions = new() { Source = RegionSource.Rpn, PerImage = 20, RpnTopK = 20, RpnNms = 0.5 },
+        Regions = new() { Source = RegionSource.Rpn, PerImage = 20, RpnTopK = 50, RpnNms = 0.5 },
         Concepts = new() { Threshold = 0.1, TeacherTemperature = 0.07 },
         Input = new() { MinSize = 240, MaxSize = 960, HorizontalFlip = true },
         Solver = new()
@@ -69,14 +70,16 @@ public sealed record DemoOptions
 
     /// <summary>
     /// Transfer at the demo's scale: 128 RoIs per image, the detection size with scale jitter, RPN score fusion at test;
-    /// res5 and the attention pool train (FREEZE_AT 4), so the region features below them stay the init's.
+    /// res5 and the attention pool train (FREEZE_AT 4), so the region features below them stay the init's, at a third of
+    /// the official 0.002: base-only fine-tuning erases the init's novel advantage the faster, the higher the rate
+    /// (docs/design-notes.md, "Transfer on the synthetic world").
     /// </summary>
     public static DetectorTrainOptions TransferPreset(long steps) => new()
     {
         Model = new() { FreezeAt = 4 },
         Regions = new() { Source = TrainRegionSource.Rpn, PerImage = 128 },
         Input = new() { MinSizes = [224, 240, 256], MaxSize = 960, TestMinSize = 240 },
-        Solver = new() { BatchSize = 4, MaxSteps = steps, BaseLr = 0.002, WarmupSteps = steps / 4, Steps = [steps * 4 / 5], CheckpointEvery = 100 },
+        Solver = new() { BatchSize = 4, MaxSteps = steps, BaseLr = 0.0007, WarmupSteps = steps / 4, Steps = [steps * 4 / 5], CheckpointEvery = 100 },
         Loss = new() { Temperature = 0.07 },
         Evaluation = new() { RpnFusion = true },
     };

@@ -41,8 +41,8 @@ public sealed class DemoRunner(string outDir, DemoOptions options)
 
     /// <summary>
     /// Runs every stage. In a data-parallel job (a process group is initialized: `demo --nproc-per-node N`) every process
-    /// trains its shard of each batch, and rank 0 alone writes the worlds, parses the concepts, evaluates and reports,
-    /// with the idle processes' threads; it returns the result, the other ranks null.
+    /// trains its shard of each batch, and rank 0 alone writes the worlds, parses the concepts and reports (with the idle processes'
+    /// threads), the ranks share the evaluations' images; it returns the result, the other ranks null.
     /// </summary>
     public DemoResult? Run(bool resume = false, IProgress<DemoProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -66,12 +66,12 @@ public sealed class DemoRunner(string outDir, DemoOptions options)
         var rpn = Timed(DemoStage.Rpn, () => DemoRpn.Train(WorldDir, RpnDir, Options, resume, progress, cancel));
         var pretrain = Timed(DemoStage.Pretrain, () =>
             DemoPretrain.Train(WorldDir, teacher.TeacherPath, rpn.ModelPath, concepts.PoolPath, PretrainDir, Options, resume, progress, cancel));
-        var evaluations = Timed(DemoStage.Evaluation, () => parallel.OnMain(() =>
+        var evaluations = Timed(DemoStage.Evaluation, () =>
         {
             using var network = ProposalNetwork.Load(rpn.ModelPath);
-            return (Teacher: DemoEvaluation.Run(WorldDir, teacher.TeacherPath, DemoPaper.Clip, withCrops: true, network, Options, progress, cancel),
-                    Student: DemoEvaluation.Run(WorldDir, pretrain.ModelPath, DemoPaper.RegionClip, withCrops: false, network, Options, progress, cancel));
-        }));
+            return (Teacher: DemoEvaluation.Run(WorldDir, teacher.TeacherPath, DemoPaper.Clip, withCrops: true, network, Options, parallel, progress, cancel),
+                    Student: DemoEvaluation.Run(WorldDir, pretrain.ModelPath, DemoPaper.RegionClip, withCrops: false, network, Options, parallel, progress, cancel));
+        });
         var transfer = Timed(DemoStage.Transfer, () => new[] { (DemoPaper.Clip, teacher.TeacherPath), (DemoPaper.RegionClip, pretrain.ModelPath) }
             .Select(t => DemoTransfer.Train(t.Item1, t.Item2, WorldDir, rpn.ModelPath, TransferDir(t.Item1), Options, resume, progress, cancel)).ToList());
         if (!parallel.IsMain) return null;   // rank 0 reports for the job

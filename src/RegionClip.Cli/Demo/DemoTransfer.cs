@@ -34,7 +34,7 @@ internal static class DemoTransfer
             progress.Report(new DemoProgress(DemoStage.Transfer, $"transfer from {name}: val detection", p.Done, p.Total)));
         var result = trainer.Run(relay, evaluation, cancel: cancel);
         var log = JsonLinesLog<DetectorStepRecord>.Read(result.LogPath, DetectorStepRecord.Json);
-        var e = result.Evaluation;   // rank 0 of a data-parallel job evaluates; elsewhere there are no numbers
+        var e = result.Evaluation;   // the ranks of a data-parallel job share the evaluation and all hold its numbers
         return new DemoTransferRun(name, result.ModelPath, result.LogPath, result.Steps, result.TrainSeconds,
             e?.Novel ?? double.NaN, e?.Base ?? double.NaN, e?.All ?? double.NaN, e?.Seconds ?? 0, [.. log.Select(s => ((double)s.Step, s.Total))]);
     }

@@ -42,6 +42,39 @@ public sealed class DataParallel
         return (Rank * count, count);
     }
 
+    /// <summary>
+    /// This rank's contiguous part of <paramref name="count"/> items of work every rank shares (an evaluation's
+    /// images): ranks in order, the first <c>count % WorldSize</c> ranks one item more.
+    /// </summary>
+    public (int Offset, int Count) Split(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        int size = count / WorldSize, extra = count % WorldSize;
+        return (Rank * size + Math.Min(Rank, extra), size + (Rank < extra ? 1 : 0));
+    }
+
+    /// <summary>
+    /// Every rank's rows of <paramref name="local"/> ([N, C] float64, N may differ between ranks), concatenated in
+    /// rank order, on every rank — so that results computed on <see cref="Split"/> parts read as one run's.
+    /// </summary>
+    public Tensor GatherRows(Tensor local)
+    {
+        if (local.dim() != 2 || local.dtype != ScalarType.Float64)
+            throw new ArgumentException($"GatherRows takes [N, C] float64 rows, got [{string.Join(", ", local.shape)}] {local.dtype}", nameof(local));
+        if (!IsDistributed) return local.alias();
+        using var scope = torch.NewDisposeScope();
+        var counts = torch.tensor(new[] { local.shape[0] });
+        Tensor[] gatheredCounts = null!;
+        Collective("a result gather", () => gatheredCounts = Dist.all_gather(counts));
+        var sizes = gatheredCounts.Select(c => c.data<long>()[0]).ToArray();
+        long most = sizes.Max(), columns = local.shape[1];
+        if (most == 0 || columns == 0) return local.alias().MoveToOuterScope();   // Gloo divides by the element count: an empty gather kills the process (SIGFPE)
+        var padded = most == local.shape[0] ? local : torch.cat([local, torch.zeros([most - local.shape[0], columns], ScalarType.Float64)]);
+        Tensor[] parts = null!;
+        Collective("a result gather", () => parts = Dist.all_gather(padded.contiguous()));
+        return torch.cat(parts.Select((p, r) => p.narrow(0, 0, sizes[r])).ToArray()).MoveToOuterScope();
+    }
+
     /// <summary>Copies rank 0's values of <paramref name="tensors"/> (parameters, buffers, optimizer state) into every rank's.</summary>
     public void Broadcast(IEnumerable<Tensor> tensors)
     {

@@ -6,6 +6,7 @@ using RegionClip.Modeling.Detection;
 using RegionClip.Modeling.Proposals;
 using RegionClip.Structures;
 using RegionClip.Torch;
+using RegionClip.Training.Engine;
 using F = RegionClip.Torch.nn.functional;
 
 namespace RegionClip.Training.Transfer;
@@ -32,17 +33,21 @@ public sealed record DetectorEvaluationResult(int Images, int Detections, IReadO
 public static class DetectorEvaluation
 {
     /// <param name="testCategoryIds">The dataset category id of each test embedding row (ascending id).</param>
+    /// <param name="parallel">The ranks of a data-parallel job split the images and gather the detections: every rank must call, and
+    /// every rank returns the single-process result.</param>
     public static DetectorEvaluationResult Run(OpenVocabularyDetector detector, CocoDataset gt, string imageRoot, OpenVocabularySplit split,
         IReadOnlyList<long> testCategoryIds, DetectionResize resize, ProposalNetwork? rpn, ProposalOptions? proposalOptions,
         IReadOnlyList<ImageProposals>? fileProposals, DetectionOptions options, double temperature, int maxImages = 0,
-        IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
+        IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default, Action<string>? warn = null, DataParallel? parallel = null)
     {
         ArgumentNullException.ThrowIfNull(detector);
         var clock = Stopwatch.StartNew();
         var images = maxImages > 0 ? gt.Images.Take(maxImages).ToList() : gt.Images.ToList();
         var detections = new List<CocoDetection>();
         int skipped = 0;
-        for (int i = 0; i < images.Count; i++)
+        var ranks = parallel ?? DataParallel.Single;
+        var (offset, count) = ranks.Split(images.Count);
+        for (int i = offset; i < offset + count; i++)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
@@ -81,8 +86,10 @@ public static class DetectorEvaluation
                 if (b[j].Width > 0 && b[j].Height > 0)
                     detections.Add(new CocoDetection(images[i].Id, testCategoryIds[(int)classes[j]], b[j].ToXywh(), scores[j]));
             kept.Dispose();
-            progress?.Report((i + 1, images.Count));
+            progress?.Report((Math.Min((i - offset + 1) * ranks.WorldSize, images.Count), images.Count));   // this rank's pace for the job's
         }
+        detections = ranks.GatherDetections(detections);
+        skipped = (int)ranks.Sum(skipped)[0];
         var subset = maxImages > 0 && maxImages < gt.Images.Count ? gt.Subset(images.Select(im => im.Id).ToHashSet()) : gt;
         var evaluation = subset.IsLvis ? LvisEvaluator.Evaluate(subset, detections) : CocoEvaluator.Evaluate(subset, detections);
         var splitMetrics = SplitMetrics.Compute(evaluation, split).ToDictionary(kv => kv.Key, kv => kv.Value);

@@ -303,13 +303,13 @@ public sealed class DetectorTrainer : IDisposable
                 new StepLogHook<DetectorStepRecord>(r => { log?.Append(r); last = r; StepCompleted?.Invoke(r); }),
                 new ProgressHook<DetectorStepRecord>((s, r) => progress?.Report((s, r))),
                 new CheckpointHook<DetectorStepRecord>(Options.Solver.CheckpointEvery, SaveCheckpoint),
-                new PeriodicEvaluationHook<DetectorStepRecord>(_test is null || !Parallel.IsMain ? 0 : Options.Evaluation.Every,
+                new PeriodicEvaluationHook<DetectorStepRecord>(_test is null ? 0 : Options.Evaluation.Every,   // every rank: they share the images
                     (s, _) => evaluated?.Invoke(s.Step, Evaluate(evaluationProgress, cancel))),
             ]) { Parallel = Parallel };
         State = loop.Run(State, cancel);
         if (Parallel.IsMain) SaveFinal(FinalPath);
         Parallel.Barrier();   // the log and the model are whole before any rank reads them
-        var result = _test is null ? null : Parallel.OnMain(() => Evaluate(evaluationProgress, cancel));
+        var result = _test is null ? null : Evaluate(evaluationProgress, cancel);
         if (result is not null) evaluated?.Invoke(State.Step, result);
         var records = JsonLinesLog<DetectorStepRecord>.Read(LogPath, DetectorStepRecord.Json);
         return new DetectorTrainResult(FinalPath, CheckpointPath, LogPath, State.Step, ResumedFromStep, State.Seconds,
@@ -318,7 +318,10 @@ public sealed class DetectorTrainer : IDisposable
             Trainable.Sum(p => p.Parameter.numel()), result);
     }
 
-    /// <summary>Evaluates the current weights on the test annotations (open-set embeddings, box deltas, the preset's post-processing).</summary>
+    /// <summary>
+    /// Evaluates the current weights on the test annotations (open-set embeddings, box deltas, the preset's post-processing).
+    /// In a data-parallel job every rank must call it: the ranks split the test images.
+    /// </summary>
     public DetectorEvaluationResult Evaluate(IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default)
     {
         var test = _test ?? throw new InvalidOperationException("no test annotations: set data.test_annotations (or a world with instances_val.json)");
@@ -330,7 +333,7 @@ public sealed class DetectorTrainer : IDisposable
         };
         var fileProposals = _proposals?.Assign([.. test.Gt.Images.Select(i => i.FileName ?? i.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         return DetectorEvaluation.Run(Detector, test.Gt, test.Images, test.Split, test.CategoryIds, new DetectionResize(Options.Input.TestMinSize, Options.Input.MaxSize),
-            _rpn, new ProposalOptions(Options.Regions.RpnNms, null, Options.Regions.RpnTopK), fileProposals, options, Options.Loss.Temperature, e.MaxImages, progress, cancel, _warn);
+            _rpn, new ProposalOptions(Options.Regions.RpnNms, null, Options.Regions.RpnTopK), fileProposals, options, Options.Loss.Temperature, e.MaxImages, progress, cancel, _warn, Parallel);
     }
 
     /// <summary>Writes the resumable checkpoint of <paramref name="state"/> (atomically).</summary>

@@ -82,6 +82,54 @@ public sealed class DataParallelTrainingTests(TinyWorld world) : TorchTest, ICla
         Assert.NotEqual(la[0], la[4], 3);   // it trained: the weights compared above moved
     }
 
+    [Fact]
+    public void TwoProcessesShareTheTransferEvaluationAndReportTheNumbersOfOne()
+    {
+        using var dir = Paths.TempDir("train-eval-ddp");
+        foreach (var f in Directory.GetFiles(Paths.Fixture("train"))) File.Copy(f, Path.Combine(dir.FullName, Path.GetFileName(f)));
+        var config = dir.File("train.yaml");
+        File.WriteAllText(config, $"""
+            model:
+              init: {dir.File("init.pth")}
+            data:
+              train_annotations: {dir.File("instances.json")}
+              test_annotations: {dir.File("instances.json")}
+              split: {dir.File("split.json")}
+              categories: all
+              train_concepts: {dir.File("test_concepts.pth")}
+              test_concepts: {dir.File("test_concepts.pth")}
+            regions:
+              source: file
+              proposals: {dir.File("proposals.json")}
+              per_image: 8
+            input:
+              min_sizes: [64]
+              max_size: 96
+              test_min_size: 64
+              horizontal_flip: false
+            solver:
+              batch_size: 2
+              max_steps: 2
+              warmup_steps: 0
+            evaluation:
+              enabled: true
+            """);
+        var result = Path.Combine(dir.File("out"), "train_result.json");
+        using (var one = JobProcess.Cli(null, "train", "--config", config, "--out", dir.File("out")))
+            one.AssertSucceeds(Limit, "one process");
+        var a = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(result))!["evaluation"]!;
+        File.Delete(result);
+        // Resuming the finished run evaluates the same weights again, now by two ranks, each on its half of the test images.
+        using (var two = JobProcess.Cli(null, "train", "--config", config, "--out", dir.File("out"), "--resume", "--nproc-per-node", "2"))
+            two.AssertSucceeds(Limit, "two processes");
+        var b = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(result))!["evaluation"]!;
+        Assert.Equal(4, (int)a["images"]!);
+        Assert.True((int)a["detections"]! > 0, "the reference run detected nothing, so nothing is compared");
+        Assert.Equal((int)a["detections"]!, (int)b["detections"]!);
+        Assert.Equal(a["split"]!.ToJsonString(), b["split"]!.ToJsonString());
+        Assert.Equal(a["metrics"]!.ToJsonString(), b["metrics"]!.ToJsonString());
+    }
+
     /// <summary>The pretraining parity fixtures with every image cropped to 56×64, so that a batch pads alike however it is split.</summary>
     private static TempDir PretrainFixtures()
     {
