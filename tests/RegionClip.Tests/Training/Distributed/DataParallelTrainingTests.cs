@@ -11,8 +11,9 @@ namespace RegionClip.Tests.Training.Distributed;
 /// <summary>
 /// Trainers as data-parallel jobs of two processes (the CLI, one libtorch thread each) against one process with the
 /// whole global batch: the RPN (a per-image-mean loss, frozen BN) ends with the same weights; pretraining's image–text
-/// loss sees the whole batch through the gather while its region losses are each rank's own; a rank that dies stops
-/// the other with a clear error, and the job resumes from the last checkpoint.
+/// loss sees the whole batch through the gather while its region losses are each rank's own; two ranks sharing a transfer
+/// evaluation report one process's numbers; a rank that dies stops the other with a clear error, and the job resumes
+/// from the last checkpoint.
 /// </summary>
 public sealed class DataParallelTrainingTests(TinyWorld world) : TorchTest, IClassFixture<TinyWorld>
 {
