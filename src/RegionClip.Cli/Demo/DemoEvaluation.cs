@@ -129,9 +129,7 @@ internal static class DemoEvaluation
     private static List<(long, long)> GatherPairs(DataParallel parallel, List<(long Category, long Predicted)> local)
     {
         if (!parallel.IsDistributed) return local;
-        using var scope = torch.NewDisposeScope();
-        var rows = local.SelectMany(p => new double[] { p.Category, p.Predicted }).ToArray();
-        var all = parallel.GatherRows(torch.tensor(rows, local.Count, 2)).data<double>();
+        var all = parallel.GatherRows([.. local.SelectMany(p => new double[] { p.Category, p.Predicted })], 2);
         return [.. Enumerable.Range(0, all.Length / 2).Select(i => ((long)all[2 * i], (long)all[2 * i + 1]))];
     }
 

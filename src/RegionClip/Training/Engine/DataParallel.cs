@@ -54,25 +54,25 @@ public sealed class DataParallel
     }
 
     /// <summary>
-    /// Every rank's rows of <paramref name="local"/> ([N, C] float64, N may differ between ranks), concatenated in
-    /// rank order, on every rank — so that results computed on <see cref="Split"/> parts read as one run's.
+    /// Every rank's <paramref name="rows"/> (row-major, <paramref name="columns"/> values a row; the row count may differ
+    /// between ranks), concatenated in rank order, on every rank — so that results computed on <see cref="Split"/> parts
+    /// read as one run's.
     /// </summary>
-    public Tensor GatherRows(Tensor local)
+    public double[] GatherRows(double[] rows, int columns)
     {
-        if (local.dim() != 2 || local.dtype != ScalarType.Float64)
-            throw new ArgumentException($"GatherRows takes [N, C] float64 rows, got [{string.Join(", ", local.shape)}] {local.dtype}", nameof(local));
-        if (!IsDistributed) return local.alias();
+        ArgumentNullException.ThrowIfNull(rows);
+        if (columns < 1 || rows.Length % columns != 0)
+            throw new ArgumentException($"GatherRows takes whole rows of {columns} values, got {rows.Length} values", nameof(rows));
+        if (!IsDistributed) return rows;
         using var scope = torch.NewDisposeScope();
-        var counts = torch.tensor(new[] { local.shape[0] });
-        Tensor[] gatheredCounts = null!;
-        Collective("a result gather", () => gatheredCounts = Dist.all_gather(counts));
-        var sizes = gatheredCounts.Select(c => c.data<long>()[0]).ToArray();
-        long most = sizes.Max(), columns = local.shape[1];
-        if (most == 0 || columns == 0) return local.alias().MoveToOuterScope();   // Gloo divides by the element count: an empty gather kills the process (SIGFPE)
-        var padded = most == local.shape[0] ? local : torch.cat([local, torch.zeros([most - local.shape[0], columns], ScalarType.Float64)]);
+        Tensor[] counts = null!;
+        Collective("a result gather", () => counts = Dist.all_gather(torch.tensor(new[] { (long)(rows.Length / columns) })));
+        var sizes = counts.Select(c => c.data<long>()[0] * columns).ToArray();
+        var padded = new double[sizes.Max()];   // all_gather moves equal shapes
+        rows.CopyTo(padded, 0);
         Tensor[] parts = null!;
-        Collective("a result gather", () => parts = Dist.all_gather(padded.contiguous()));
-        return torch.cat(parts.Select((p, r) => p.narrow(0, 0, sizes[r])).ToArray()).MoveToOuterScope();
+        Collective("a result gather", () => parts = Dist.all_gather(torch.tensor(padded)));
+        return [.. parts.SelectMany((p, r) => p.data<double>().Take((int)sizes[r]))];
     }
 
     /// <summary>Copies rank 0's values of <paramref name="tensors"/> (parameters, buffers, optimizer state) into every rank's.</summary>

@@ -1,5 +1,4 @@
 using RegionClip.Data.Coco;
-using RegionClip.Torch;
 
 namespace RegionClip.Training.Engine;
 
@@ -10,7 +9,6 @@ public static class DataParallelResults
     public static List<CocoDetection> GatherDetections(this DataParallel parallel, IReadOnlyList<CocoDetection> local)
     {
         if (!parallel.IsDistributed) return [.. local];
-        using var scope = torch.NewDisposeScope();
         const int Columns = 7;   // image id, category id, x, y, w, h, score: float64 holds the ids exactly
         var rows = new double[local.Count * Columns];
         for (int i = 0; i < local.Count; i++)
@@ -19,7 +17,7 @@ public static class DataParallelResults
             (rows[Columns * i], rows[Columns * i + 1], rows[Columns * i + 6]) = (d.ImageId, d.CategoryId, d.Score);
             d.Bbox.CopyTo(rows, Columns * i + 2);
         }
-        var all = parallel.GatherRows(torch.tensor(rows, local.Count, Columns)).data<double>();
+        var all = parallel.GatherRows(rows, Columns);
         return [.. Enumerable.Range(0, all.Length / Columns).Select(i =>
             new CocoDetection((long)all[Columns * i], (long)all[Columns * i + 1], all[(Columns * i + 2)..(Columns * i + 6)], all[Columns * i + 6]))];
     }
