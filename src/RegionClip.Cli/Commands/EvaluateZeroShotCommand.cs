@@ -19,7 +19,7 @@ internal static class EvaluateZeroShotCommand
     {
         var world = new Option<string>("--world") { Description = "A `regionclip synth` (or demo) world folder with instances_val.json, category_split.json and bpe_world.txt", Required = true };
         var model = new Option<string>("--model") { Description = "The model: a CLIP checkpoint (the teacher) or a RegionCLIP one (pretrain's model_final.pth)", Required = true };
-        var rpn = new Option<string>("--rpn") { Description = "The class-agnostic RPN for the RPN-box rows (train-rpn's rpn.pth)", Required = true };
+        var rpn = new Option<string?>("--rpn") { Description = "The class-agnostic RPN for the RPN-box rows (train-rpn's rpn.pth); without it only the ground-truth boxes are evaluated, a few times faster" };
         var shortSide = new Option<int>("--short-side") { Description = "Short side of the detection input in pixels (the demo's 240)", DefaultValueFactory = _ => DemoOptions.Full.DetectionShortSide };
         var output = new Option<string?>("--out") { Description = "Write the JSON here (default: stdout)" };
         var precision = CommonOptions.Precision();
@@ -33,7 +33,7 @@ internal static class EvaluateZeroShotCommand
             options.Validate();
             var worldDir = Path.GetFullPath(pr.GetValue(world)!);
             var modelPath = Path.GetFullPath(pr.GetValue(model)!);
-            using var network = ProposalNetwork.Load(pr.GetValue(rpn)!);
+            using var network = pr.GetValue(rpn) is { } rpnPath ? ProposalNetwork.Load(rpnPath) : null;
             DemoEvaluationResult result = null!;
             CliProgress.Bars("img/s").Start(ctx =>
             {
@@ -46,10 +46,10 @@ internal static class EvaluateZeroShotCommand
             table.AddRow("GT", Pct(result.GtMode.Ap50Novel), Pct(result.GtMode.Ap50Base), Pct(result.GtMode.Ap50All), Pct(result.Region.Novel), Pct(result.Region.Base), Pct(result.Region.All));
             var crop = result.Crop!;
             table.AddRow("GT, crop-then-CLIP", "", "", "", Pct(crop.Novel), Pct(crop.Base), Pct(crop.All));
-            table.AddRow("RPN", Pct(result.RpnMode.Ap50Novel), Pct(result.RpnMode.Ap50Base), Pct(result.RpnMode.Ap50All), "", "", "");
+            if (result.RpnMode is { } r) table.AddRow("RPN", Pct(r.Ap50Novel), Pct(r.Ap50Base), Pct(r.Ap50All), "", "", "");
             CliOutput.Human.Write(table);
             // The metric names as report.json spells them (a dictionary keeps them from the camelCase policy).
-            static object Scores(DetectionScores s) => new Dictionary<string, object>
+            static object? Scores(DetectionScores? s) => s is null ? null : new Dictionary<string, object>
             {
                 ["AP50_novel"] = s.Ap50Novel, ["AP50_base"] = s.Ap50Base, ["AP50_all"] = s.Ap50All, ["AP"] = s.Ap, ["AP50"] = s.Ap50, ["detections"] = s.Detections,
             };

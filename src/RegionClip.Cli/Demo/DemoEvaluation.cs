@@ -18,9 +18,9 @@ namespace RegionClip.Cli.Demo;
 /// <summary>One val image's detections, kept for the report's pictures.</summary>
 public sealed record PictureDetections(string File, IReadOnlyList<Detection> Detections);
 
-/// <summary>What the zero-shot evaluation of one model on the val world measured (<c>Crop</c> only where asked for).</summary>
+/// <summary>What the zero-shot evaluation of one model on the val world measured (<c>Crop</c> only where asked for, <c>RpnMode</c> only with an RPN).</summary>
 public sealed record DemoEvaluationResult(
-    int Images, int GtBoxes, Top1Accuracy Region, Top1Accuracy? Crop, DetectionScores GtMode, DetectionScores RpnMode,
+    int Images, int GtBoxes, Top1Accuracy Region, Top1Accuracy? Crop, DetectionScores GtMode, DetectionScores? RpnMode,
     IReadOnlyList<PictureDetections> Pictures, double Seconds);
 
 /// <summary>
@@ -37,9 +37,10 @@ internal static class DemoEvaluation
 
     /// <param name="name">Names the model in progress messages.</param>
     /// <param name="withCrops">Also classify each box by crop-then-CLIP (the Fig. 1 comparison, for the teacher).</param>
+    /// <param name="rpn">The RPN of the RPN-box rows; null evaluates the ground-truth boxes only (a few times faster).</param>
     /// <param name="parallel">Ranks of a data-parallel job split the val images (rank 0 the first part, where the pictures come from) and
     /// gather each other's results, so every rank returns the numbers of a single-process run.</param>
-    public static DemoEvaluationResult Run(string worldDir, string modelPath, string name, bool withCrops, ProposalNetwork rpn, DemoOptions options,
+    public static DemoEvaluationResult Run(string worldDir, string modelPath, string name, bool withCrops, ProposalNetwork? rpn, DemoOptions options,
         DataParallel parallel, IProgress<DemoProgress>? progress, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
@@ -53,7 +54,7 @@ internal static class DemoEvaluation
         var gtOptions = DetectionOptions.Coco;
         var rpnOptions = DetectionOptions.Coco with { Fusion = ScoreFusion.Sigmoid };
         var detector = new ZeroShotDetector(model, concepts, gtOptions);
-        var rpnDetector = new ZeroShotDetector(model, concepts, rpnOptions) { Proposer = rpn, ProposalOptions = ProposalOptions.ZeroShot(rpn.Kind) };
+        var rpnDetector = rpn is null ? null : new ZeroShotDetector(model, concepts, rpnOptions) { Proposer = rpn, ProposalOptions = ProposalOptions.ZeroShot(rpn.Kind) };
 
         var regionHits = new List<(long Category, long Predicted)>();
         var cropHits = new List<(long Category, long Predicted)>();
@@ -96,13 +97,16 @@ internal static class DemoEvaluation
                     }
                 }
 
-                t.Restart();
-                var rpnFound = rpnDetector.Detect(prepared);
-                rpnSeconds += t.Elapsed.TotalSeconds;
-                for (int i = 0; i < batch.Count; i++) rpnDetections.AddRange(ToCoco(batch[i].Id, rpnFound[i]));
-                for (int i = 0; i < batch.Count && pictures.Count < options.Pictures; i++)
-                    if (annotations[i].Count > 1)
-                        pictures.Add(new PictureDetections(batch[i].FileName!, rpnFound[i].Where(d => d.Score > options.PictureThreshold).ToList()));
+                if (rpnDetector is not null)
+                {
+                    t.Restart();
+                    var rpnFound = rpnDetector.Detect(prepared);
+                    rpnSeconds += t.Elapsed.TotalSeconds;
+                    for (int i = 0; i < batch.Count; i++) rpnDetections.AddRange(ToCoco(batch[i].Id, rpnFound[i]));
+                    for (int i = 0; i < batch.Count && pictures.Count < options.Pictures; i++)
+                        if (annotations[i].Count > 1)
+                            pictures.Add(new PictureDetections(batch[i].FileName!, rpnFound[i].Where(d => d.Score > options.PictureThreshold).ToList()));
+                }
             }
             finally
             {
@@ -115,12 +119,12 @@ internal static class DemoEvaluation
         }
 
         gtDetections = parallel.GatherDetections(gtDetections);
-        rpnDetections = parallel.GatherDetections(rpnDetections);
+        if (rpnDetector is not null) rpnDetections = parallel.GatherDetections(rpnDetections);
         BoxPrediction Named((long Category, long Predicted) hit) => new(names[hit.Category], novel.Contains(hit.Category), names[hit.Predicted]);
         var regions = GatherPairs(parallel, regionHits).Select(Named).ToList();
         var cropped = GatherPairs(parallel, cropHits).Select(Named).ToList();
         var gtScores = Score(gt, split, gtDetections, gtSeconds);
-        var rpnScores = Score(gt, split, rpnDetections, rpnSeconds);
+        var rpnScores = rpnDetector is null ? null : Score(gt, split, rpnDetections, rpnSeconds);
         return new DemoEvaluationResult(gt.Images.Count, regions.Count, Top1Accuracy.Count(regions), withCrops ? Top1Accuracy.Count(cropped) : null,
             gtScores, rpnScores, pictures, clock.Elapsed.TotalSeconds);
     }

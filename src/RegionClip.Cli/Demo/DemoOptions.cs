@@ -26,7 +26,7 @@ public sealed record DemoOptions
     /// <summary>Concepts are the caption nouns seen at least this often in the train captions.</summary>
     public int ConceptMinCount { get; init; } = 5;
     /// <summary>RegionCLIP pretraining of the student (paths, output folder and seed are set by the demo).</summary>
-    public PretrainOptions Pretrain { get; init; } = PretrainPreset(steps: 300);
+    public PretrainOptions Pretrain { get; init; } = PretrainPreset(steps: 300, batchSize: 16);
     /// <summary>Open-vocabulary transfer, run twice with this schedule: from the teacher and from the student.</summary>
     public DetectorTrainOptions Transfer { get; init; } = TransferPreset(steps: 200);
     /// <summary>
@@ -48,22 +48,24 @@ public sealed record DemoOptions
     public static DemoOptions Quick { get; } = new()
     {
         TrainImages = 2000, ValImages = 200, Teacher = TeacherOptions.Quick, Rpn = RpnTrainingOptions.Synthetic(quick: true),
-        Pretrain = PretrainPreset(steps: 100), Transfer = TransferPreset(steps: 60), Pictures = 4, IsQuick = true,
+        Pretrain = PretrainPreset(steps: 100, batchSize: 8), Transfer = TransferPreset(steps: 60), Pictures = 4, IsQuick = true,
     };
 
     /// <summary>
     /// Pretraining at the demo's scale: 20 regions per image drawn from the RPN's 50 best proposals (objects and their
     /// parts, little background; the base-trained RPN ranks novel objects lower, so 20 best would miss more of them),
     /// the teacher's pseudo labels and the losses at temperature 0.07 (the 64-px teacher's own, not RN50's 0.01).
+    /// The image–text loss is what lifts the student above its teacher (without it the region losses only copy the
+    /// teacher), and it learns more from a batch of 16 than of 8: more captions to tell apart (docs/design-notes.md).
     /// </summary>
-    public static PretrainOptions PretrainPreset(long steps) => new()
+    public static PretrainOptions PretrainPreset(long steps, int batchSize) => new()
     {
         Regions = new() { Source = RegionSource.Rpn, PerImage = 20, RpnTopK = 50, RpnNms = 0.5 },
         Concepts = new() { Threshold = 0.1, TeacherTemperature = 0.07 },
         Input = new() { MinSize = 240, MaxSize = 960, HorizontalFlip = true },
         Solver = new()
         {
-            BatchSize = 8, MaxSteps = steps, BaseLr = 0.002, WarmupSteps = steps / 6, Steps = [steps * 5 / 6], ClipNorm = 5.0, CheckpointEvery = 100,
+            BatchSize = batchSize, MaxSteps = steps, BaseLr = 0.002, WarmupSteps = steps / 6, Steps = [steps * 5 / 6], ClipNorm = 5.0, CheckpointEvery = 100,
         },
         Loss = new() { Temperature = 0.07 },
     };

@@ -37,12 +37,12 @@ public static class DemoReport
         rows.Add(("concept pool parsed from the train captions", $"{r.Concepts.Concepts.Count} concepts ({string.Join(", ", r.Concepts.Concepts.Take(6))}, …)"));
         rows.Add(("RPN recall@100, IoU 0.5 (val)", $"novel {Pct(r.Rpn.NovelRecall100)}, base {Pct(r.Rpn.BaseRecall100)}, all {Pct(r.Rpn.Recall100)}"));
         rows.Add(("CLIP teacher, GT boxes: AP50 novel / base / all", Triple(e.GtMode)));
-        rows.Add(("CLIP teacher, RPN proposals: AP50 novel / base / all", Triple(e.RpnMode)));
+        rows.Add(("CLIP teacher, RPN proposals: AP50 novel / base / all", Triple(e.RpnMode!)));
         rows.Add(("CLIP teacher region top-1: RoIAlign region features", Acc(e.Region)));
         rows.Add(("CLIP teacher region top-1: crop then CLIP", Acc(e.Crop!)));
         var s = r.StudentEvaluation;
         rows.Add(("RegionCLIP student, GT boxes: AP50 novel / base / all", Triple(s.GtMode)));
-        rows.Add(("RegionCLIP student, RPN proposals: AP50 novel / base / all", Triple(s.RpnMode)));
+        rows.Add(("RegionCLIP student, RPN proposals: AP50 novel / base / all", Triple(s.RpnMode!)));
         rows.Add(("RegionCLIP student region top-1", Acc(s.Region)));
         foreach (var t in r.Transfer)
             rows.Add(($"transfer from {t.Init} (base boxes): AP50 novel / base / all", $"{Pct(t.Ap50Novel)} / {Pct(t.Ap50Base)} / {Pct(t.Ap50All)}"));
@@ -79,11 +79,11 @@ public static class DemoReport
                     steps = r.Rpn.Steps, recall100 = N(r.Rpn.Recall100), novelRecall100 = N(r.Rpn.NovelRecall100), baseRecall100 = N(r.Rpn.BaseRecall100),
                 },
                 gtMode = Scores(e.GtMode),
-                rpnMode = Scores(e.RpnMode),
+                rpnMode = Scores(e.RpnMode!),
                 regionVsCrop = new { region = Accuracy(e.Region), crop = Accuracy(e.Crop!) },
                 concepts = new { count = r.Concepts.Concepts.Count, captions = r.Concepts.Captions, distinctNouns = r.Concepts.DistinctNouns },
                 pretrain = new { steps = r.Pretrain.Steps },
-                student = new { gtMode = Scores(r.StudentEvaluation.GtMode), rpnMode = Scores(r.StudentEvaluation.RpnMode), region = Accuracy(r.StudentEvaluation.Region) },
+                student = new { gtMode = Scores(r.StudentEvaluation.GtMode), rpnMode = Scores(r.StudentEvaluation.RpnMode!), region = Accuracy(r.StudentEvaluation.Region) },
                 transfer = r.Transfer.Select(t => new { init = t.Init, steps = t.Steps, AP50_novel = N(t.Ap50Novel), AP50_base = N(t.Ap50Base), AP50_all = N(t.Ap50All) }),
             },
             paper = DemoPaper.Json(r),
@@ -94,7 +94,7 @@ public static class DemoReport
                 teacherTraining = Math.Round(r.Teacher.TrainSeconds, 2),
                 rpnTraining = Math.Round(r.Rpn.TrainSeconds, 2),
                 gtModeDetection = Math.Round(e.GtMode.Seconds, 2),
-                rpnModeDetection = Math.Round(e.RpnMode.Seconds, 2),
+                rpnModeDetection = Math.Round(e.RpnMode!.Seconds, 2),
                 pretraining = Math.Round(r.Pretrain.TrainSeconds, 2),
                 studentEvaluation = Math.Round(r.StudentEvaluation.Seconds, 2),
                 transferTraining = r.Transfer.ToDictionary(t => t.Init, t => Math.Round(t.TrainSeconds, 2)),

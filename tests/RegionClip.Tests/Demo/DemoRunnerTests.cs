@@ -30,15 +30,22 @@ public sealed class DemoRunnerTests : TorchTest
         Assert.All(result.Transfer, t => Assert.Equal(4, t.Steps));
         Assert.All(result.Transfer, t => Assert.InRange(t.Ap50Novel, 0, 1));
         Assert.InRange(result.Evaluation.GtMode.Ap50All, 0, 1);
-        Assert.InRange(result.Evaluation.RpnMode.Ap50All, 0, 1);
+        Assert.InRange(result.Evaluation.RpnMode!.Ap50All, 0, 1);
         Assert.InRange(result.Rpn.Recall100, 0, 1);
+
+        // Without an RPN (evaluate-zero-shot with no --rpn) only the ground-truth rows are measured, and they are the same numbers.
+        var gtOnly = DemoEvaluation.Run(Path.Combine(dir.FullName, "world"), result.Teacher.TeacherPath, "teacher", withCrops: false, rpn: null,
+            TinyDemo.Options, RegionClip.Training.Engine.DataParallel.Single, null, CancellationToken.None);
+        Assert.Null(gtOnly.RpnMode);
+        Assert.Equal(result.Evaluation.GtMode with { Seconds = 0 }, gtOnly.GtMode with { Seconds = 0 });
+        Assert.Equal((result.Evaluation.Region.Correct, result.Evaluation.Region.NovelCorrect), (gtOnly.Region.Correct, gtOnly.Region.NovelCorrect));
 
         using var json = JsonDocument.Parse(File.ReadAllText(result.ReportJson));
         var metrics = json.RootElement.GetProperty("metrics");
         Assert.Equal(result.Evaluation.Region.Correct, metrics.GetProperty("regionVsCrop").GetProperty("region").GetProperty("correct").GetInt32());
         Assert.Equal(result.Evaluation.Crop.Correct, metrics.GetProperty("regionVsCrop").GetProperty("crop").GetProperty("correct").GetInt32());
         Assert.Equal(Math.Round(result.Evaluation.GtMode.Ap50Novel, 6), metrics.GetProperty("gtMode").GetProperty("AP50_novel").GetDouble());
-        Assert.Equal(Math.Round(result.Evaluation.RpnMode.Ap50Novel, 6), metrics.GetProperty("rpnMode").GetProperty("AP50_novel").GetDouble());
+        Assert.Equal(Math.Round(result.Evaluation.RpnMode!.Ap50Novel, 6), metrics.GetProperty("rpnMode").GetProperty("AP50_novel").GetDouble());
         Assert.Equal(Math.Round(result.Rpn.NovelRecall100, 6), metrics.GetProperty("rpn").GetProperty("novelRecall100").GetDouble());
 
         // The paper section, in the shape: four zero-shot rows (top1 only with GT regions), two transfer rows.
@@ -48,11 +55,16 @@ public sealed class DemoRunnerTests : TorchTest
         Assert.Equal([true, true, false, false], zeroShot.Select(z => z.TryGetProperty("top1", out _)));
         Assert.Equal(Math.Round(result.StudentEvaluation.GtMode.Ap50Novel, 6), zeroShot[1].GetProperty("AP50_novel").GetDouble());
         Assert.Equal(Math.Round(result.StudentEvaluation.Region.All, 6), zeroShot[1].GetProperty("top1").GetDouble());
-        Assert.Equal(Math.Round(result.Evaluation.RpnMode.Ap50Base, 6), zeroShot[2].GetProperty("AP50_base").GetDouble());
+        Assert.Equal(Math.Round(result.Evaluation.RpnMode!.Ap50Base, 6), zeroShot[2].GetProperty("AP50_base").GetDouble());
         var transfer = paper.GetProperty("transfer").EnumerateArray().ToList();
         Assert.Equal(["CLIP", "RegionCLIP"], transfer.Select(t => t.GetProperty("init").GetString()));
         Assert.Equal(Math.Round(result.Transfer[1].Ap50All, 6), transfer[1].GetProperty("AP50_all").GetDouble());
         Assert.Equal(!TinyDemo.Options.IsQuick, paper.GetProperty("comparable").GetBoolean());
+        var margins = paper.GetProperty("marginsInPoints");
+        var novelTop1 = 100 * (result.StudentEvaluation.Region.Novel - result.Evaluation.Region.Novel);   // NaN when the tiny val world has no novel box
+        if (double.IsFinite(novelTop1)) Assert.Equal(novelTop1, margins.GetProperty("novel region top-1").GetDouble(), 5);
+        else Assert.Equal(JsonValueKind.Null, margins.GetProperty("novel region top-1").ValueKind);
+        Assert.Equal(4, margins.EnumerateObject().Count());
 
         var html = File.ReadAllText(result.ReportHtml);
         Assert.Contains("<svg", html);                     // the loss curve, inline

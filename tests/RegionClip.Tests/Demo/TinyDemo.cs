@@ -33,12 +33,12 @@ internal static class TinyDemo
     {
         get
         {
-            var p = DemoOptions.PretrainPreset(steps: 4);
+            var p = DemoOptions.PretrainPreset(steps: 4, batchSize: 4);
             return p with
             {
                 Regions = p.Regions with { PerImage = 5, RpnTopK = 5 },
                 Input = p.Input with { MinSize = 96, MaxSize = 384 },
-                Solver = p.Solver with { BatchSize = 4, CheckpointEvery = 2 },
+                Solver = p.Solver with { CheckpointEvery = 2 },
             };
         }
     }
